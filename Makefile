@@ -1,0 +1,43 @@
+# dangjian-portal: every target creates and uses .venv itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: install run site preview test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## site: build the static site into site/ (strict: any content error fails)
+site: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+## run: build the site and serve it at http://127.0.0.1:8000
+run: site
+	@echo "Serving the portal at http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory site
+
+## preview: live-reloading editor preview, scheduled articles included
+preview: $(STAMP)
+	SITE_PREVIEW=true $(BIN)/mkdocs serve --strict -a 127.0.0.1:8001
+
+## test: lint and the whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check site_builder tests bench
+	$(BIN)/pytest
+
+## bench: site build time against a bare mkdocs-material baseline
+bench: $(STAMP)
+	$(BIN)/python bench/site_build.py --n 1000
+	$(BIN)/python bench/site_build.py --n 5000
+
+clean:
+	rm -rf site .cache .pytest_cache .ruff_cache

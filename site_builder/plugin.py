@@ -1,0 +1,215 @@
+"""MkDocs event handlers: thin glue over the plain functions of this package."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from site_builder import registry
+from site_builder.articles import Article, is_article_path, load_articles
+from site_builder.booklet import QrCodes, booklet_markdown, fill_booklet, qr_figure
+from site_builder.config import SiteBuilderConfig
+from site_builder.errors import ContentError
+from site_builder.feeds import FEEDS, rss
+from site_builder.indexes import (
+    booklet_src,
+    by_issue,
+    fill_markers,
+    generated_pages,
+    home_blocks,
+    issue_neighbours,
+    issue_src,
+    restore_lists,
+    stash_lists,
+    tag_src,
+)
+from site_builder.manifest import TZ, build_manifest, build_time, dump
+from site_builder.navigation import build_nav
+from site_builder.render import article_header, neighbours_nav, tracker_tag
+
+log = logging.getLogger("mkdocs.plugins.site_builder")
+PACKAGE = Path(__file__).parent
+ASSETS = {"assets/dj/site.css": PACKAGE / "assets" / "site.css",
+          "assets/dj/tracker.js": PACKAGE / "assets" / "tracker.js"}
+
+
+class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.today = dt.date.today()
+        self.published: list[Article] = []
+        self.visible: dict[str, Article] = {}
+        self.bodies: dict[str, str] = {}
+        self.qr: QrCodes | None = None
+        self.issues: dict[str, list[Article]] = {}
+        self.neighbours: dict[str, tuple[Article | None, Article | None]] = {}
+        self.fragments: dict[str, list[str]] = {}
+        self.files = Files([])
+        self.site_url = "/"
+
+    # -- configuration -------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        today = self.config.today
+        if isinstance(today, str):
+            today = dt.date.fromisoformat(today) if today else dt.datetime.now(TZ).date()
+        self.today = today
+        for extension in ("attr_list", "md_in_html"):
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+        config.extra_css.append("assets/dj/site.css")
+        self.site_url = config.site_url or "/"
+        # Our templates sit just above Material's, below the project's overrides.
+        dirs = config.theme.dirs
+        position = next((i for i, d in enumerate(dirs) if d.endswith(
+            os.path.join("material", "templates"))), len(dirs))
+        dirs.insert(position, str(PACKAGE / "templates"))
+        return config
+
+    # -- files and navigation ------------------------------------------------
+
+    @event_priority(-50)
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        pages = {f.src_uri: f for f in files.documentation_pages() if is_article_path(f.src_uri)}
+        articles, errors = load_articles(
+            ((src, f.content_string) for src, f in sorted(pages.items())),
+            url_of=lambda src: pages[src].url,
+        )
+        published = [a for a in articles if a.published_on(self.today)]
+        registry_path = Path(config.docs_dir) / self.config.registry
+        registered, registry_errors = registry.load_file(registry_path)
+        result = registry.check(registered, published)
+        errors += registry_errors + result.errors
+        if errors:
+            raise PluginError(ContentError(errors).render())
+        if result.changed:
+            registry_path.write_text(registry.render(result.entries), encoding="utf-8")
+            log.info("Registered %d new article id(s) in %s: commit it with the content",
+                     len(result.added), registry_path)
+
+        visible = published
+        if self.config.preview:
+            visible = articles
+        else:
+            for article in articles:
+                if not article.published_on(self.today):
+                    files.remove(pages[article.src_uri])
+        self.published = published
+        self.visible = {a.src_uri: a for a in visible}
+        self.bodies = {}
+        self.files = files
+
+        generated = generated_pages(visible)
+        issues = by_issue(a for a in visible if a.section == "column")
+        self.issues = issues
+        self.neighbours = issue_neighbours(issues)
+        if self.config.booklets:
+            for issue, issue_articles in issues.items():
+                generated[booklet_src(issue)] = booklet_markdown(
+                    issue, issue_articles, config.site_name)
+            self.qr = QrCodes(Path(self.config.cache_dir) if self.config.cache_dir else None)
+            self.qr.prepare(self._absolute(a.url) for a in visible if a.issue)
+        self.fragments = {}
+        for src_uri, markdown in generated.items():
+            existing = files.get_file_from_path(src_uri)
+            if existing is not None:
+                files.remove(existing)
+            markdown, self.fragments[src_uri] = stash_lists(markdown)
+            files.append(File.generated(config, src_uri, content=markdown))
+        for src_uri, path in ASSETS.items():
+            files.append(File.generated(config, src_uri, abs_src_path=str(path)))
+        if self.config.navigation:
+            config.nav = build_nav(list(issues), has_home=files.get_file_from_path(
+                "index.md") is not None)
+        return files
+
+    # -- pages ---------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str:
+        if page.file.src_uri == "index.md":
+            markdown = fill_markers(markdown, home_blocks(list(self.visible.values())))
+            markdown, self.fragments["index.md"] = stash_lists(markdown)
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str:
+        fragments = self.fragments.get(page.file.src_uri)
+        if fragments:
+            return restore_lists(html, fragments)
+        article = self.visible.get(page.file.src_uri)
+        if article is not None:
+            self.bodies[article.id] = html
+        return html
+
+    @event_priority(-100)  # after search indexed the article's own text
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
+                        nav: Any) -> dict[str, Any]:
+        """Decorate articles and fill booklets once their content is final.
+
+        Running after the search plugin keeps the meta line, prev/next and
+        tracker out of the search index, and search doesn't pay for them.
+        """
+        src = page.file.src_uri
+        article = self.visible.get(src)
+        if article is not None:
+            page.content = self._decorate(article, page, page.content or "")
+        elif self.qr is not None and src.startswith("column/") and src.endswith("/booklet.md"):
+            members = self.issues.get(src.split("/")[1], [])
+            figures = {a.id: qr_figure(self.qr.get(self._absolute(a.url)), self._absolute(a.url))
+                       for a in members}
+            page.content = fill_booklet(page.content or "", self.bodies, figures)
+        return context
+
+    def _decorate(self, article: Article, page: Page, html: str) -> str:
+        files = self.files
+
+        def href(src_uri: str) -> str:
+            target = files.get_file_from_path(src_uri)
+            return get_relative_url(target.url, page.url) if target else ""
+
+        header = article_header(article, lambda tag: href(tag_src(tag)),
+                                preview=self.config.preview, today=self.today)
+        footer = ""
+        if article.issue:
+            previous, following = self.neighbours[article.src_uri]
+            footer = neighbours_nav(
+                (previous, href(previous.src_uri)) if previous else None,
+                (following, href(following.src_uri)) if following else None,
+                href(issue_src(article.issue)), article.issue)
+        if self.config.tracker and article.published_on(self.today):
+            footer += tracker_tag(article, href("assets/dj/tracker.js"))
+        return header + html + footer
+
+    # -- outputs -------------------------------------------------------------
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site = Path(config.site_dir)
+        (site / "learning-manifest.json").write_text(
+            dump(build_manifest(self.published, build_time())), encoding="utf-8")
+        if self.config.feeds:
+            for section, (path, _label) in FEEDS.items():
+                target = site / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(rss(section, self.published, config.site_name,
+                                       config.site_url or "/"))
+        if self.qr is not None:
+            self.qr.close()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.qr is not None:
+            self.qr.close()
+
+    def _absolute(self, url: str) -> str:
+        return f"{self.site_url.rstrip('/')}/{url}"
