@@ -170,7 +170,8 @@ def column_home(issues: dict[str, list[Article]]) -> str:
     categories = " · ".join(
         f"[{label}]({rel(src, category_src(key))})" for key, label in CATEGORIES.items()
     )
-    return text + f"\n## 按类别浏览\n\n{categories}\n\n## 往期回顾\n\n" + archive(src, issues)
+    return (text + f"\n## 按类别浏览\n\n{categories}\n\n## 往期回顾\n\n" + archive(src, issues)
+            + feed_link(src, "feed/column.xml"))
 
 
 def issue_page(issue: str, articles: list[Article], neighbours: tuple[str | None, str | None]
@@ -228,10 +229,18 @@ def tag_page(tag: str, articles: list[Article]) -> str:
     )
 
 
+def feed_link(from_src: str, feed: str) -> str:
+    # Not a <link rel=alternate> in the head: Material's instant navigation
+    # fetches a sitemap.xml next to every such link.
+    href = get_relative_url(feed, page_url(from_src))
+    return f'\n<p class="dj-feed"><a href="{href}" type="application/rss+xml">RSS订阅</a></p>\n'
+
+
 def section_listing(section: str, articles: list[Article]) -> str:
     src = f"{section}/index.md"
-    return _front(SECTIONS[section]) + f"# {SECTIONS[section]}\n\n" + article_list(
+    text = _front(SECTIONS[section]) + f"# {SECTIONS[section]}\n\n" + article_list(
         src, newest_first(articles))
+    return text + (feed_link(src, "feed/news.xml") if section == "news" else "")
 
 
 def group_tags(articles: Iterable[Article]) -> dict[str, list[Article]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +69,6 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
                 config.markdown_extensions.append(extension)
         config.extra_css.append("assets/dj/site.css")
         self.site_url = config.site_url or "/"
-        # Our templates sit just above Material's, below the project's overrides.
-        dirs = config.theme.dirs
-        position = next((i for i, d in enumerate(dirs) if d.endswith(
-            os.path.join("material", "templates"))), len(dirs))
-        dirs.insert(position, str(PACKAGE / "templates"))
         return config
 
     # -- files and navigation ------------------------------------------------

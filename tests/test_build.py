@@ -152,7 +152,12 @@ def test_feeds_are_dated_from_front_matter(built: Path) -> None:
     assert items[0].findtext("pubDate") == "Wed, 25 Nov 2026 00:00:00 +0800"
     news = ET.parse(built / "site/feed/news.xml").getroot().findall("./channel/item")
     assert len(news) >= 5
-    assert 'type="application/rss+xml"' in (built / "site/index.html").read_text("utf-8")
+    column_home = (built / "site/column/index.html").read_text(encoding="utf-8")
+    assert '<a href="../feed/column.xml" type="application/rss+xml">' in column_home
+    news_home = (built / "site/news/index.html").read_text(encoding="utf-8")
+    assert '<a href="../feed/news.xml" type="application/rss+xml">' in news_home
+    # Material fetches sitemap.xml next to every <link rel=alternate>: none for feeds.
+    assert 'rel="alternate"' not in (built / "site/index.html").read_text("utf-8")
 
 
 def search_hits(site: Path, query: str) -> list[tuple[str, int]]:

@@ -92,7 +92,7 @@ def test_tag_pages_span_sections() -> None:
 
 def test_listings_and_home_markers() -> None:
     pages = generated_pages(ARTICLES)
-    assert links(pages["news/index.md"]) == ["n1/"]
+    assert links(pages["news/index.md"]) == ["n1/", "../feed/news.xml"]
     assert links(pages["policy/index.md"]) == ["p1/"]
     home = fill_markers("<!-- dj:latest-issue -->\n<!-- dj:news -->\n<!-- dj:other -->",
                         home_blocks(ARTICLES))
