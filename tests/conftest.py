@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -40,3 +41,10 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
         return project
 
     return make
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=["sqlite", "postgres"],
+                     default=os.environ.get("TEST_DB", "sqlite"),
+                     help="database for the app tests (postgres: TEST_DATABASE_URL, or a "
+                          "throwaway server from Debian's binaries)")

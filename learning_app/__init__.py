@@ -1,0 +1,51 @@
+"""The learning app: organizations, members, credit hours, tests, reports.
+
+``create_app`` builds the Flask app; every domain is one blueprint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from learning_app import settings
+from learning_app.dbsetup import configure_engine
+from learning_app.domain.credits import format_hours
+from learning_app.extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), static_url_path="/app/static")
+    app.config.from_mapping(settings.load(Path(app.instance_path), ROOT))
+    if overrides:
+        app.config.update(overrides)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from learning_app import models  # noqa: F401  (register the tables)
+    from learning_app.admin.members import bp as admin_members_bp
+    from learning_app.admin.orgs import bp as admin_orgs_bp
+    from learning_app.admin.trainings import bp as admin_trainings_bp
+    from learning_app.auth.views import bp as auth_bp
+    from learning_app.cli import register_commands
+    from learning_app.content.views import bp as content_bp
+    from learning_app.me.views import bp as me_bp
+    from learning_app.reading.api import bp as reading_bp
+    from learning_app.site import bp as site_bp
+
+    for blueprint in (auth_bp, me_bp, reading_bp, admin_orgs_bp, admin_members_bp,
+                      admin_trainings_bp, content_bp, site_bp):
+        app.register_blueprint(blueprint)
+    register_commands(app)
+    app.jinja_env.filters["hours"] = format_hours
+    return app

@@ -1,0 +1,1 @@
+"""Admin pages, each limited to the admin's organization subtree."""

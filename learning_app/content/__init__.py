@@ -1,0 +1,1 @@
+"""The site's articles in the app: sync from the learning manifest."""

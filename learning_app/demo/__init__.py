@@ -1,0 +1,1 @@
+"""Demo data for `make run`: a county tree, members and some history."""

@@ -1,0 +1,1 @@
+"""Developer tools: throwaway database servers for tests and benchmarks."""

@@ -1,0 +1,1 @@
+"""Domain rules as plain functions: callable and testable without Flask."""

@@ -1,0 +1,1 @@
+"""Organization and member imports (CSV and XLSX), all or nothing."""

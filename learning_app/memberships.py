@@ -1,0 +1,54 @@
+"""Membership history: joining, transfers (组织关系转接) and leaving the roll."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning_app.models import Member, Membership, Organization
+
+
+class TransferError(ValueError):
+    pass
+
+
+def current_membership(session: Session, member: Member) -> Membership | None:
+    return session.scalar(select(Membership).where(
+        Membership.member_id == member.id, Membership.ended_on.is_(None)))
+
+
+def open_membership(session: Session, member: Member, org: Organization, on: dt.date,
+                    note: str | None = None) -> Membership:
+    membership = Membership(member_id=member.id, org_id=org.id, started_on=on, note=note)
+    session.add(membership)
+    member.org_id = org.id
+    return membership
+
+
+def transfer(session: Session, member: Member, to_org: Organization, on: dt.date,
+             note: str | None = None) -> Membership:
+    """Close the current membership the day before ``on`` and open one in ``to_org``.
+
+    Credits already earned keep the organization they were earned in.
+    """
+    current = current_membership(session, member)
+    if current is not None:
+        if current.org_id == to_org.id:
+            raise TransferError("已在该组织")
+        if on <= current.started_on:
+            raise TransferError(f"转接日期须晚于{current.started_on.isoformat()}")
+        current.ended_on = on - dt.timedelta(days=1)
+    member.status = "active"
+    return open_membership(session, member, to_org, on, note)
+
+
+def leave_roll(session: Session, member: Member, status: str, on: dt.date) -> None:
+    """转出 (out of the county's tree) or 去世: the roll ends, the ledger stays."""
+    if status not in ("transferred", "deceased"):
+        raise TransferError("status: transferred or deceased")
+    current = current_membership(session, member)
+    if current is not None:
+        current.ended_on = on
+    member.status = status

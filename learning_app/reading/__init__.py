@@ -1,0 +1,1 @@
+"""Reading credit: the heartbeat API and its server-side accounting."""

@@ -1,0 +1,187 @@
+"""App fixtures: one migrated database per session, emptied after each test.
+
+The schema comes from the Alembic migrations (as in production), on SQLite
+by default and on PostgreSQL with ``--db postgres``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from learning_app import create_app
+from learning_app.auth.passwords import hash_password
+from learning_app.extensions import db, limiter
+from learning_app.memberships import open_membership
+from learning_app.models import Article, Member, Organization
+
+PASSWORD = "Dangjian#2026"
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[str]:
+    if request.config.getoption("--db") == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    from learning_app.devtools.pgserver import throwaway_postgres
+
+    with throwaway_postgres() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    site = tmp_path_factory.mktemp("site")
+    (site / "index.html").write_text("<h1>site</h1>", encoding="utf-8")
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SITE_DIR": str(site),
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 8,
+        "SECRET_KEY": "test-secret",
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+    with contextlib.suppress(Exception):
+        limiter.reset()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Tree:
+    """county → two townships → two villages each, and one department."""
+
+    def __init__(self) -> None:
+        self.orgs: dict[str, Organization] = {}
+
+    def add(self, code: str, name: str, kind: str, parent: str | None) -> Organization:
+        parent_org = self.orgs.get(parent) if parent else None
+        org = Organization(code=code, name=name, kind=kind,
+                           parent_id=parent_org.id if parent_org else None, path="",
+                           depth=(parent_org.depth + 1) if parent_org else 0)
+        db.session.add(org)
+        db.session.flush()
+        org.path = (parent_org.path if parent_org else "/") + f"{org.id}/"
+        self.orgs[code] = org
+        return org
+
+    def __getitem__(self, code: str) -> Organization:
+        return self.orgs[code]
+
+
+@pytest.fixture
+def tree(ctx: Flask) -> Tree:
+    t = Tree()
+    t.add("QC", "中共青川县委", "county", None)
+    t.add("QC-LQ", "龙泉镇党委", "township", "QC")
+    t.add("QC-LQ-01", "杨柳湾村党支部", "village", "QC-LQ")
+    t.add("QC-LQ-02", "石门村党支部", "village", "QC-LQ")
+    t.add("QC-SQ", "石桥乡党委", "township", "QC")
+    t.add("QC-SQ-01", "青杠坪村党支部", "village", "QC-SQ")
+    t.add("QC-SQ-02", "白果村党支部", "village", "QC-SQ")
+    t.add("QC-D-RS", "县人社局党组", "department", "QC")
+    db.session.commit()
+    return t
+
+
+MakeMember = Callable[..., Member]
+
+
+@pytest.fixture
+def make_member(ctx: Flask, tree: Tree) -> MakeMember:
+    counter = iter(range(1, 100_000))
+
+    def make(org: str = "QC-LQ-01", *, role: str = "member", scope: str | None = None,
+             password: str | None = PASSWORD, name: str | None = None,
+             since: dt.date = dt.date(2020, 1, 1), phone: str | None = None,
+             **extra: Any) -> Member:
+        n = next(counter)
+        member = Member(code=f"M{n:05d}", name=name or f"党员{n}", phone=phone or f"1390000{n:04d}",
+                        role=role, scope_org_id=tree[scope].id if scope else None,
+                        password_hash=hash_password(password) if password else None,
+                        must_change_password=password is None, **extra)
+        db.session.add(member)
+        db.session.flush()
+        open_membership(db.session, member, tree[org], since)
+        db.session.commit()
+        return member
+
+    return make
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client: FlaskClient, member: Member, password: str = PASSWORD) -> str:
+    """Sign in through the real form; returns a CSRF token for later posts."""
+    page = client.get("/app/login")
+    token = csrf_from(page.get_data(as_text=True))
+    response = client.post("/app/login", data={"login": member.code, "password": password,
+                                               "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client.get("/api/reading/session").get_json()["csrf_token"]
+
+
+@pytest.fixture
+def article(ctx: Flask) -> Article:
+    item = Article(id="liangbuchou-exit", title="贫困户退出“两不愁三保障”标准解读",
+                   url="/column/2026-11/liangbuchou-exit/", section="column", issue="2026-11",
+                   category="knowledge", published=dt.date(2026, 11, 3), chars=1000,
+                   required_seconds=60, credit_hours=0.5)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def site_root(app: Flask) -> Path:
+    return Path(app.config["SITE_DIR"])
