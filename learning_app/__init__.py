@@ -23,6 +23,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.load(Path(app.instance_path), ROOT))
     if overrides:
         app.config.update(overrides)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          settings.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
 
     db.init_app(app)
     with app.app_context():

@@ -37,16 +37,17 @@ def database_url(instance: Path) -> str:
     return url or f"sqlite:///{instance / 'portal.db'}"
 
 
-def load(instance: Path, root: Path) -> dict[str, Any]:
-    url = database_url(instance)
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing at once.
-        engine_options = {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def load(instance: Path, root: Path) -> dict[str, Any]:
     return {
         "SECRET_KEY": _secret_key(instance),
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "SQLALCHEMY_DATABASE_URI": database_url(instance),
         "SITE_DIR": os.environ.get("SITE_DIR", str(root / "site")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -53,7 +53,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SITE_DIR": str(site),
         "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 8,
+        "ARGON2_MEMORY_COST": 64,
         "SECRET_KEY": "test-secret",
     })
     with app.app_context():
