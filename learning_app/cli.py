@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from learning_app.auth.passwords import hash_password
@@ -58,4 +59,8 @@ def register_commands(app: Flask) -> None:
 
     for command in (sync_content_command, set_account_command, import_orgs_command,
                     import_members_command, load_demo_command):
+        # The flask command pushes an app context; the test runner does not.
+        if not getattr(command.callback, "_dj_appcontext", False):
+            command.callback = with_appcontext(command.callback)
+            command.callback._dj_appcontext = True  # type: ignore[attr-defined]
         app.cli.add_command(command)

@@ -34,8 +34,10 @@ def award(session: Session, *, member_id: int, org_id: int, source_type: str,
         member_id=member_id, org_id=org_id, source_type=source_type, source_key=source_key,
         hours=hours, earned_at=moment, earned_on=earned_on or local_date(moment),
         recorded_by=recorded_by, note=note,
-    ).on_conflict_do_nothing(index_elements=["member_id", "source_key"])
-    return session.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["member_id", "source_key"]).returning(
+        CreditEntry.__table__.c.id)
+    # RETURNING, not rowcount: psycopg reports no reliable count for this statement.
+    return session.execute(statement).first() is not None
 
 
 def org_on(session: Session, member_id: int, day: dt.date) -> int | None:

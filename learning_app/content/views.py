@@ -22,7 +22,7 @@ def index() -> Any:
     readers = dict(db.session.execute(
         select(func.substr(CreditEntry.source_key, 9), func.count())
         .where(CreditEntry.source_type == "reading").group_by(CreditEntry.source_key)
-    ).tuples().all())
+    ).all())
     articles = list(db.session.scalars(select(Article).order_by(Article.published.desc(),
                                                                 Article.id)))
     return render_template("content.html", articles=articles, readers=readers)

@@ -10,8 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning_app.domain.credits import DEFAULT_ANNUAL_HOURS, progress_ratio
-from learning_app.models import (Article, CreditEntry, CreditTarget, Member, ReadingProgress,
-                                 Training)
+from learning_app.models import (
+    Article,
+    CreditEntry,
+    CreditTarget,
+    Member,
+    ReadingProgress,
+    Training,
+)
 from learning_app.models.ledger import SOURCE_TYPES
 
 
@@ -56,7 +62,7 @@ def summary(session: Session, member: Member, year: int) -> Summary:
         select(ReadingProgress, Article).join(Article)
         .where(ReadingProgress.member_id == member.id, ReadingProgress.credited.is_(False),
                ReadingProgress.active_ms > 0)
-        .order_by(ReadingProgress.first_beat_ms.desc()).limit(5)).tuples())
+        .order_by(ReadingProgress.first_beat_ms.desc()).limit(5)).all())
     read_ids = select(func.substr(CreditEntry.source_key, 9)).where(
         CreditEntry.member_id == member.id, CreditEntry.source_type == "reading")
     next_article = session.scalar(

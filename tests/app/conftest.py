@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -56,6 +56,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "ARGON2_MEMORY_COST": 64,
         "SECRET_KEY": "test-secret",
     })
+    app.test_client_class = Client
     with app.app_context():
         upgrade()
     yield app
@@ -87,6 +88,20 @@ def ctx(app: Flask) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.remove()
+
+
+class Client(FlaskClient):
+    """A test client whose requests start with an empty ``g``.
+
+    Tests hold an app context for database work, and requests then reuse it;
+    Flask-WTF's token and Flask-Login's user cached on ``g`` would leak from
+    one request (or client) into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            vars(g).clear()
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ def test_parallel_heartbeats_credit_once(app: Flask, make_member, article, monke
             with app.app_context():
                 record(db.session, member_id, org_id, Beat("liangbuchou-exit", view, seq))
                 db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(2, VIEW)) for _ in range(4)]
