@@ -29,10 +29,12 @@ run: site
 preview: $(STAMP)
 	SITE_PREVIEW=true $(BIN)/mkdocs serve --strict -a 127.0.0.1:8001
 
-## test: lint and the whole test suite
+## test: lint, the whole suite on SQLite, then the app tests on PostgreSQL
+## (TEST_DATABASE_URL, or a throwaway server from Debian's postgresql binaries)
 test: $(STAMP)
-	$(BIN)/ruff check site_builder tests bench
-	$(BIN)/pytest
+	$(BIN)/ruff check site_builder learning_app tests bench
+	$(BIN)/pytest --db sqlite
+	$(BIN)/pytest --db postgres tests/app
 
 ## bench: site build time against a bare mkdocs-material baseline
 bench: $(STAMP)
