@@ -50,4 +50,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     register_commands(app)
     app.jinja_env.filters["hours"] = format_hours
+    if app.config.get("PROXY_FIX"):
+        # Behind nginx: take the client address from X-Forwarded-For (throttling).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app

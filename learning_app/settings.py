@@ -67,4 +67,5 @@ def load(instance: Path, root: Path) -> dict[str, Any]:
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", "65536")),
         "DEFAULT_ANNUAL_HOURS": 32,
+        "PROXY_FIX": os.environ.get("PROXY_FIX", "") == "1",
     }
