@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from learning_app.admin.trainings import bp as admin_trainings_bp
     from learning_app.auth.views import bp as auth_bp
     from learning_app.cli import register_commands
+    from learning_app.errors import register_error_handlers
     from learning_app.content.views import bp as content_bp
     from learning_app.me.views import bp as me_bp
     from learning_app.reading.api import bp as reading_bp
@@ -49,6 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                       admin_trainings_bp, content_bp, site_bp):
         app.register_blueprint(blueprint)
     register_commands(app)
+    register_error_handlers(app)
     app.jinja_env.filters["hours"] = format_hours
     if app.config.get("PROXY_FIX"):
         # Behind nginx: take the client address from X-Forwarded-For (throttling).
