@@ -20,10 +20,14 @@ install: $(STAMP)
 site: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
-## run: build the site and serve it at http://127.0.0.1:8000
+## run: build the site, set up instance/portal.db (demo data loaded once) and serve
+##      site + app on one origin at http://127.0.0.1:8000
 run: site
+	$(BIN)/flask --app learning_app db upgrade
+	$(BIN)/flask --app learning_app sync-content site/learning-manifest.json
+	$(BIN)/flask --app learning_app load-demo
 	@echo "Serving the portal at http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory site
+	$(BIN)/gunicorn -w 2 -b 127.0.0.1:8000 "learning_app:create_app()"
 
 ## preview: live-reloading editor preview, scheduled articles included
 preview: $(STAMP)

@@ -19,6 +19,7 @@ from learning_app.models import (
     Training,
 )
 from learning_app.models.ledger import SOURCE_TYPES
+from learning_app.models.types import local_today
 
 
 @dataclass
@@ -67,7 +68,7 @@ def summary(session: Session, member: Member, year: int) -> Summary:
         CreditEntry.member_id == member.id, CreditEntry.source_type == "reading")
     next_article = session.scalar(
         select(Article).where(Article.in_manifest.is_(True), Article.section == "column",
-                              Article.published <= dt.date.today(), Article.id.not_in(read_ids))
+                              Article.published <= local_today(), Article.id.not_in(read_ids))
         .order_by(Article.published.desc(), Article.id).limit(1))
     target = annual_target(session, member.category)
     return Summary(

@@ -188,3 +188,11 @@ def test_site_is_served_at_the_root(client, app) -> None:
     assert client.get("/column").status_code == 301
     assert client.get("/../secret").status_code == 404
     assert client.get("/nope/").status_code == 404
+
+
+def test_targets_come_from_the_migration_per_category(ctx) -> None:
+    from learning_app.me.summary import annual_target
+
+    assert annual_target(db.session, "member") == Decimal(32)
+    assert annual_target(db.session, "secretary") == Decimal(56)
+    assert annual_target(db.session, "unknown") == Decimal(32)

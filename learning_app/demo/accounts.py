@@ -1,0 +1,32 @@
+"""The five demo accounts, one per role, all with the documented demo password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Documented in README.md; only ever loaded into a demo database.
+DEMO_PASSWORD = "Demo@2026"
+DEMO_VILLAGE = "QC-LQ-01"  # 龙泉镇 杨柳湾村党支部
+DEMO_TOWNSHIP = "QC-LQ"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    code: str
+    name: str
+    female: bool
+    org_code: str  # where the person is a member
+    category: str
+    role: str
+    scope_code: str | None  # the subtree an admin manages
+
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount("demo-member", "张秀兰", True, DEMO_VILLAGE, "member", "member", None),
+    DemoAccount("demo-secretary", "李春梅", True, DEMO_VILLAGE, "secretary", "org_admin",
+                DEMO_VILLAGE),
+    DemoAccount("demo-township", "王建军", False, DEMO_TOWNSHIP, "secretary", "org_admin",
+                DEMO_TOWNSHIP),
+    DemoAccount("demo-editor", "陈静", True, "QC-D-XCB", "member", "editor", None),
+    DemoAccount("demo-admin", "刘国平", False, "QC-D-ZZB", "member", "county_admin", "QC"),
+)

@@ -1,0 +1,190 @@
+"""The demo loader behind `make run`: the county, its accounts and a consistent history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from learning_app.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from learning_app.demo.loader import AlreadyLoaded, LoadResult, load_demo
+from learning_app.extensions import db
+from learning_app.models import (
+    Article,
+    CreditEntry,
+    Member,
+    Membership,
+    Organization,
+    ReadingProgress,
+    Training,
+)
+from tests.app.conftest import login
+
+TODAY = dt.date(2026, 11, 26)
+# (id, section, issue, published): a small stand-in for the site's manifest.
+ARTICLES = [
+    ("county-plan", "policy", None, "2026-08-20"),
+    ("col-09-a", "column", "2026-09", "2026-09-03"),
+    ("col-09-b", "column", "2026-09", "2026-09-18"),
+    ("col-10-a", "column", "2026-10", "2026-10-08"),
+    ("col-10-b", "column", "2026-10", "2026-10-22"),
+    ("news-10", "news", None, "2026-10-15"),
+    ("col-11-a", "column", "2026-11", "2026-11-03"),
+    ("col-11-b", "column", "2026-11", "2026-11-20"),
+    ("col-11-late", "column", "2026-11", "2026-11-26"),  # today: nobody read it yet
+]
+
+
+@pytest.fixture
+def articles(ctx: Flask) -> dict[str, Article]:
+    items = {
+        aid: Article(id=aid, title=f"文章{aid}", url=f"/{section}/{aid}/", section=section,
+                     issue=issue, category="knowledge" if section == "column" else None,
+                     published=dt.date.fromisoformat(day), chars=900, required_seconds=150,
+                     credit_hours=Decimal("0.2"))
+        for aid, section, issue, day in ARTICLES}
+    db.session.add_all(items.values())
+    db.session.commit()
+    return items
+
+
+def count(model: type, *where: object) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def load() -> LoadResult:
+    return load_demo(db.session, today=TODAY)
+
+
+def test_loads_a_county_once(ctx: Flask, articles: dict[str, Article]) -> None:
+    result = load()
+    assert count(Organization, Organization.kind.in_(("township", "urban_rural"))) == 15
+    assert 140 <= count(Organization, Organization.kind == "village") <= 160
+    assert 2 <= count(Organization, Organization.kind == "community") <= 3
+    assert count(Organization, Organization.kind == "department") == 20
+    members = count(Member)
+    assert 2700 <= members <= 3300 and members == result.members
+    for category, low, high in (("secretary", 0.07, 0.13), ("activist", 0.03, 0.08)):
+        assert low <= count(Member, Member.category == category) / members <= high
+    assert 0.02 <= count(Member, Member.exempt.is_(True)) / members <= 0.06
+    phones = db.session.scalars(select(Member.phone)).all()
+    assert all(p and len(p) == 11 and p.isdigit() for p in phones)
+
+    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
+    for org in orgs.values():
+        parent = orgs.get(org.parent_id) if org.parent_id else None
+        assert org.path == (parent.path if parent else "/") + f"{org.id}/"
+        assert org.depth == (parent.depth + 1 if parent else 0)
+    assert {o.name for o in orgs.values() if o.depth == 0} == {"中共青川县委"}
+
+    # Every member has one current membership matching members.org_id.
+    current = dict(db.session.execute(select(Membership.member_id, Membership.org_id)
+                                      .where(Membership.ended_on.is_(None))).all())
+    assert current == dict(db.session.execute(select(Member.id, Member.org_id)).all())
+    assert count(Membership, Membership.ended_on.is_not(None)) == result.transfers > 0
+
+    before = {model: count(model) for model in (Organization, Member, CreditEntry, Training)}
+    with pytest.raises(AlreadyLoaded):
+        load()
+    outcome = ctx.test_cli_runner().invoke(args=["load-demo"])
+    assert outcome.exit_code == 0 and "未做任何改动" in outcome.output
+    assert {model: count(model) for model in before} == before
+
+    check_ledger(articles)
+
+
+def check_ledger(articles: dict[str, Article]) -> None:
+    entries = db.session.scalars(select(CreditEntry)).all()
+    credited = set(db.session.execute(select(ReadingProgress.member_id,
+                                             ReadingProgress.article_id)
+                                      .where(ReadingProgress.credited.is_(True))).all())
+    readings = [e for e in entries if e.source_type == "reading"]
+    assert readings and len(readings) == len(credited)
+    for entry in readings:
+        article = articles[entry.source_key.removeprefix("reading:")]
+        assert (entry.member_id, article.id) in credited
+        assert article.published <= entry.earned_on < TODAY
+        assert entry.hours == article.credit_hours
+    assert all(e.earned_on < TODAY for e in entries)
+    assert not any(e.source_key == "reading:col-11-late" for e in readings)
+
+    # Credit counts where the member belonged on the day (组织关系转接 included).
+    stints = defaultdict(list)
+    for m in db.session.scalars(select(Membership)):
+        stints[m.member_id].append(m)
+    for entry in entries:
+        assert any(m.org_id == entry.org_id and m.started_on <= entry.earned_on
+                   and (m.ended_on is None or entry.earned_on <= m.ended_on)
+                   for m in stints[entry.member_id]), entry.source_key
+
+    trainings = db.session.scalars(select(Training)).all()
+    kinds = defaultdict(list)
+    for training in trainings:
+        kinds[training.kind].append(training)
+    assert [(t.hours, t.held_on.month) for t in kinds["rotation"]] == [(8, 10)]
+    assert len(kinds["party_lecture"]) == 15 and all(t.hours == 2 for t in kinds["party_lecture"])
+    assert all(t.hours == 1 for t in kinds["party_day"]) and len(kinds["party_day"]) > 400
+
+    # Participation differs by township, so the reports have something to show.
+    rates = []
+    for township in db.session.scalars(select(Organization).where(
+            Organization.kind.in_(("township", "urban_rural")))):
+        inside = select(Organization.id).where(Organization.path.startswith(township.path))
+        roll = count(Member, Member.org_id.in_(inside), Member.exempt.is_(False))
+        active = db.session.scalar(select(func.count(func.distinct(CreditEntry.member_id)))
+                                   .where(CreditEntry.org_id.in_(inside),
+                                          CreditEntry.earned_on >= dt.date(2026, 11, 1)))
+        rates.append(active / roll)
+    assert min(rates) < 0.65 and max(rates) > 0.85
+
+
+def test_demo_accounts_sign_in(ctx: Flask, articles: dict[str, Article],
+                               client: FlaskClient) -> None:
+    load()
+    pages = {"member": "/app/", "org_admin": "/app/admin/orgs/", "editor": "/app/content/",
+             "county_admin": "/app/admin/members/"}
+    for account in DEMO_ACCOUNTS:
+        member = db.session.scalar(select(Member).where(Member.code == account.code))
+        assert member is not None and member.role == account.role
+        assert not member.must_change_password
+        login(client, member, DEMO_PASSWORD)
+        assert client.get(pages[account.role]).status_code == 200, account.code
+        client.post("/app/logout", data={"csrf_token": client.get("/api/reading/session")
+                                         .get_json()["csrf_token"]})
+
+    secretary = db.session.scalar(select(Member).where(Member.code == "demo-secretary"))
+    assert secretary.scope_org_id == secretary.org_id
+    assert secretary.scope_org.kind == "village"
+    township = db.session.scalar(select(Member).where(Member.code == "demo-township"))
+    assert township.scope_org.name == "龙泉镇党委"
+
+    # The demo member has history and still has articles to read.
+    demo = db.session.scalar(select(Member).where(Member.code == "demo-member"))
+    sources = set(db.session.scalars(select(CreditEntry.source_type)
+                                     .where(CreditEntry.member_id == demo.id)))
+    assert sources == {"reading", "training"}
+    read = count(CreditEntry, CreditEntry.member_id == demo.id,
+                 CreditEntry.source_type == "reading")
+    assert 0 < read < len(articles)
+    login(client, demo, DEMO_PASSWORD)
+    page = client.get("/app/").get_data(as_text=True)
+    assert "接下来读" in page and "正在读" in page
+
+
+def test_needs_articles_first(ctx: Flask) -> None:
+    outcome = ctx.test_cli_runner().invoke(args=["load-demo"])
+    assert outcome.exit_code != 0 and "sync-content" in outcome.output
+    assert count(Organization) == 0
+
+
+def test_leaves_real_data_alone(ctx: Flask, articles: dict[str, Article]) -> None:
+    db.session.add(Organization(code="XX", name="中共某县委", kind="county", path="/1/"))
+    db.session.commit()
+    outcome = ctx.test_cli_runner().invoke(args=["load-demo"])
+    assert outcome.exit_code == 0 and "未做任何改动" in outcome.output
+    assert count(Organization) == 1 and count(Member) == 0
