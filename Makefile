@@ -40,10 +40,13 @@ test: $(STAMP)
 	$(BIN)/pytest --db sqlite
 	$(BIN)/pytest --db postgres tests/app
 
-## bench: site build time against a bare mkdocs-material baseline
+## bench: site build, member import and reading heartbeat benchmarks
 bench: $(STAMP)
 	$(BIN)/python bench/site_build.py --n 1000
 	$(BIN)/python bench/site_build.py --n 5000
+	$(BIN)/python bench/import_members.py --n 100000
+	$(BIN)/python bench/heartbeat.py --clients 50 --db sqlite
+	$(BIN)/python bench/heartbeat.py --clients 50 --db postgres
 
 clean:
 	rm -rf site .cache .pytest_cache .ruff_cache

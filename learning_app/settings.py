@@ -67,5 +67,6 @@ def load(instance: Path, root: Path) -> dict[str, Any]:
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", "65536")),
         "DEFAULT_ANNUAL_HOURS": 32,
+        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,  # imports: 100,000 members fit easily
         "PROXY_FIX": os.environ.get("PROXY_FIX", "") == "1",
     }

@@ -1,0 +1,68 @@
+"""The admin page: upload a roster file, see the counts or every problem; get templates."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user
+
+from learning_app.access import admin_required, scope_root
+from learning_app.extensions import db
+from learning_app.imports.problems import ImportRejected, ImportResult, Problem
+from learning_app.imports.readers import read_table
+from learning_app.imports.scope import Scope
+from learning_app.imports.service import import_table
+from learning_app.imports.spec import COLUMNS, KINDS
+from learning_app.imports.workbook import XLSX_MIME, template_workbook
+
+bp = Blueprint("admin_imports", __name__, url_prefix="/app/admin/imports")
+MAX_BYTES = 40 * 1024 * 1024  # a 100,000-member XLSX is about 5 MB
+SHOW_PROBLEMS = 500  # beyond this a table stops helping; the count still tells the size
+
+
+def _page(status: int = 200, *, kind: str = "members", result: ImportResult | None = None,
+          problems: list[Problem] | None = None, error: str | None = None,
+          filename: str = "") -> Any:
+    scope = None if current_user.role == "county_admin" else scope_root()
+    return render_template("admin/imports.html", kinds=KINDS, columns=COLUMNS, kind=kind,
+                           result=result, problems=(problems or [])[:SHOW_PROBLEMS],
+                           problem_count=len(problems or []), error=error,
+                           filename=filename, scope=scope), status
+
+
+@bp.get("/")
+@admin_required
+def index() -> Any:
+    return _page(kind=request.args.get("kind", "members"))
+
+
+@bp.post("/")
+@admin_required
+def upload() -> Any:
+    kind = request.form.get("kind", "")
+    if kind not in KINDS:
+        return _page(400, error="请选择导入组织还是党员")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page(400, kind=kind, error="请选择要导入的文件")
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        return _page(413, kind=kind, error="文件太大（超过40MB），请分成几个文件导入")
+    # An org admin's rows must all lie in their subtree; a county admin's anywhere.
+    scope = None if current_user.role == "county_admin" else Scope.of(scope_root())
+    try:
+        result = import_table(db.session, kind, read_table(data, upload.filename), scope=scope)
+    except ImportRejected as exc:
+        return _page(422, kind=kind, problems=exc.problems, filename=upload.filename)
+    return _page(kind=kind, result=result, filename=upload.filename)
+
+
+@bp.get("/template/<kind>.xlsx")
+@admin_required
+def template(kind: str) -> Any:
+    if kind not in KINDS:
+        abort(404)
+    return send_file(io.BytesIO(template_workbook(kind)), mimetype=XLSX_MIME,
+                     as_attachment=True, download_name=f"{KINDS[kind]}导入模板.xlsx")
