@@ -1,17 +1,31 @@
-"""Apply one heartbeat in one transaction, serialised per member."""
+"""Apply one heartbeat in one short transaction, serialised per member.
+
+This is the hottest path of the app (every reader, every 15 s), so it is
+written as four SQL statements rather than ORM objects (bench/heartbeat.py
+measured 6-7 ms of CPU per heartbeat with the ORM, 2.5 ms like this):
+
+1. lock the member's clock row (an upsert, so on SQLite the transaction's
+   first statement writes and takes the write lock at once);
+2. read member, article, view and progress in one SELECT, *after* the lock,
+   so a concurrent heartbeat's writes are visible;
+3. write view, progress and clock (one statement on PostgreSQL);
+4. commit; plus the ledger insert when the article's credit is earned.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, scoped_session
 
 from learning_app.domain.reading import BeatInput, account
-from learning_app.ledger import award, dialect_insert
-from learning_app.models import Article, ReadingClock, ReadingProgress, ReadingView
+from learning_app.ledger import award
 from learning_app.models.types import local_today
 
 
@@ -30,68 +44,100 @@ class Beat:
     resume: bool = False
 
 
+LOCK = text(
+    "INSERT INTO reading_clocks (member_id, last_beat_ms) VALUES (:m, 0) "
+    "ON CONFLICT (member_id) DO UPDATE SET last_beat_ms = reading_clocks.last_beat_ms "
+    "RETURNING last_beat_ms")
+STATE = text(
+    "SELECT m.org_id, m.status, m.auth_version, m.must_change_password, "
+    "a.id AS article, a.in_manifest, a.published, a.required_seconds, a.credit_hours, "
+    "v.id AS view_row, v.article_id AS view_article, v.last_seq, v.last_beat_ms, "
+    "p.active_ms, p.credited "
+    "FROM members m LEFT JOIN articles a ON a.id = :a "
+    "LEFT JOIN reading_views v ON v.member_id = m.id AND v.view_id = :v "
+    "LEFT JOIN reading_progress p ON p.member_id = m.id AND p.article_id = :a "
+    "WHERE m.id = :m")
+VIEW_UPSERT = (
+    "INSERT INTO reading_views (member_id, view_id, article_id, last_seq, last_beat_ms) "
+    "VALUES (:m, :v, :a, :seq, :now) ON CONFLICT (member_id, view_id) DO UPDATE "
+    "SET last_seq = excluded.last_seq, last_beat_ms = excluded.last_beat_ms")
+PROGRESS_UPSERT = (
+    "INSERT INTO reading_progress (member_id, article_id, active_ms, first_beat_ms, credited) "
+    "VALUES (:m, :a, :active, :now, :credited) ON CONFLICT (member_id, article_id) DO UPDATE "
+    "SET active_ms = excluded.active_ms, credited = excluded.credited")
+CLOCK_UPDATE = "UPDATE reading_clocks SET last_beat_ms = :now WHERE member_id = :m"
+WRITES_POSTGRES = [text(f"WITH v AS ({VIEW_UPSERT} RETURNING 1), "
+                        f"p AS ({PROGRESS_UPSERT} RETURNING 1) {CLOCK_UPDATE}")]
+WRITES_SQLITE = [text(VIEW_UPSERT), text(PROGRESS_UPSERT), text(CLOCK_UPDATE)]
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def required_ms(article: Article) -> int:
-    override = current_app.config.get("READING_REQUIRED_SECONDS_OVERRIDE")
-    return 1000 * (override or article.required_seconds)
+def _as_date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value  # SQLite text()
 
 
-def record(session: Session, member_id: int, org_id: int | None, beat: Beat,
-           at_ms: int | None = None) -> dict[str, object]:
-    article = session.get(Article, beat.article_id)
-    if article is None or not article.in_manifest or article.published > local_today():
-        raise BeatRejected(404, "没有这篇文章，或文章尚未发布")
-    if org_id is None:
-        raise BeatRejected(403, "党员不在册，不能计入学时")
-    session.commit()  # end the read transaction; the next statement writes first
-    # Lock the member's clock row: a member's heartbeats run one at a time.
-    clock_last = session.execute(
-        dialect_insert(session, ReadingClock.__table__)
-        .values(member_id=member_id, last_beat_ms=0)
-        .on_conflict_do_update(index_elements=["member_id"],
-                               set_={"last_beat_ms": ReadingClock.__table__.c.last_beat_ms})
-        .returning(ReadingClock.__table__.c.last_beat_ms)).scalar_one()
-    now = at_ms if at_ms is not None else now_ms()
-    view = session.scalar(select(ReadingView).where(
-        ReadingView.member_id == member_id, ReadingView.view_id == beat.view_id))
-    if view is not None and view.article_id != article.id:
+def record(session: Session | scoped_session[Session], member_id: int, beat: Beat, *,
+           auth_version: str | None = None, at_ms: int | None = None) -> dict[str, object]:
+    """Account one heartbeat; raises BeatRejected (nothing written) when refused.
+
+    ``auth_version`` is the one in the member's session; a password change
+    since then signs the heartbeat out.
+    """
+    if isinstance(session, scoped_session):
+        session = session()  # Flask-SQLAlchemy's db.session: the real session
+    try:
+        return _record(session, member_id, beat, auth_version, at_ms)
+    except BaseException:
         session.rollback()
+        raise
+
+
+def _record(session: Session, member_id: int, beat: Beat, auth_version: str | None,
+            at_ms: int | None) -> dict[str, object]:
+    if session.in_transaction():
+        session.commit()  # the lock below must be the transaction's first statement
+    conn = session.connection()
+    try:
+        clock_last = conn.execute(LOCK, {"m": member_id}).scalar_one()
+    except IntegrityError:  # no such member
+        raise BeatRejected(401, "请先登录") from None
+    now = at_ms if at_ms is not None else now_ms()
+    row = conn.execute(STATE, {"m": member_id, "a": beat.article_id, "v": beat.view_id}).one()
+    if row.status != "active" or (auth_version is not None
+                                  and str(row.auth_version) != auth_version):
+        raise BeatRejected(401, "请先登录")
+    if row.must_change_password:
+        raise BeatRejected(403, "请先修改初始密码")
+    if row.article is None or not row.in_manifest or _as_date(row.published) > local_today():
+        raise BeatRejected(404, "没有这篇文章，或文章尚未发布")
+    if row.org_id is None:
+        raise BeatRejected(403, "党员不在册，不能计入学时")
+    if row.view_row is not None and row.view_article != row.article:
         raise BeatRejected(409, "view_id belongs to another article")
-    progress = session.get(ReadingProgress, (member_id, article.id))
-    need = required_ms(article)
+    override = current_app.config.get("READING_REQUIRED_SECONDS_OVERRIDE")
+    need = 1000 * (override or row.required_seconds)
+    seen = row.view_row is not None
     outcome = account(BeatInput(
-        now_ms=now, seq=beat.seq, resume=beat.resume, view_seen=view is not None,
-        view_last_seq=view.last_seq if view else 0, view_last_ms=view.last_beat_ms if view else 0,
-        clock_last_ms=clock_last, active_ms=progress.active_ms if progress else 0,
-        required_ms=need, credited=progress.credited if progress else False,
+        now_ms=now, seq=beat.seq, resume=beat.resume, view_seen=seen,
+        view_last_seq=row.last_seq if seen else 0, view_last_ms=row.last_beat_ms if seen else 0,
+        clock_last_ms=clock_last, active_ms=row.active_ms or 0, required_ms=need,
+        credited=bool(row.credited),
         cap_ms=1000 * current_app.config["READING_MAX_CREDIT_SECONDS"]))
+    hours = Decimal(str(row.credit_hours))
+    credited = bool(row.credited) or outcome.award
     if outcome.accepted:
-        if view is None:
-            session.add(ReadingView(member_id=member_id, view_id=beat.view_id,
-                                    article_id=article.id, last_seq=beat.seq, last_beat_ms=now))
-        else:
-            view.last_seq, view.last_beat_ms = beat.seq, now
-        if progress is None:
-            progress = ReadingProgress(member_id=member_id, article_id=article.id,
-                                       active_ms=0, first_beat_ms=now, credited=False)
-            session.add(progress)
-        progress.active_ms = outcome.active_ms
-        session.execute(update(ReadingClock).where(ReadingClock.member_id == member_id)
-                        .values(last_beat_ms=now))
         if outcome.award:
-            award(session, member_id=member_id, org_id=org_id, source_type="reading",
-                  source_key=f"reading:{article.id}", hours=article.credit_hours)
-            progress.credited = True
-    credited = bool(progress and progress.credited)
-    result = {
-        "accepted": outcome.accepted,
-        "active_seconds": (progress.active_ms if progress else 0) // 1000,
-        "required_seconds": need // 1000,
-        "credited": credited,
-        "credit_hours": float(article.credit_hours),
-    }
+            award(session, member_id=member_id, org_id=row.org_id, source_type="reading",
+                  source_key=f"reading:{row.article}", hours=hours)
+        params = {"m": member_id, "v": beat.view_id, "a": row.article, "seq": beat.seq,
+                  "now": now, "active": outcome.active_ms, "credited": credited}
+        writes = WRITES_POSTGRES if conn.dialect.name == "postgresql" else WRITES_SQLITE
+        for statement in writes:
+            conn.execute(statement, params)
     session.commit()
-    return result
+    return {"accepted": outcome.accepted, "active_seconds": outcome.active_ms // 1000,
+            "required_seconds": need // 1000, "credited": credited,
+            "credit_hours": float(hours)}

@@ -124,11 +124,11 @@ def test_heartbeats_faster_than_real_time_earn_no_faster(client, make_member, ar
 def test_parallel_heartbeats_credit_once(app: Flask, make_member, article, monkeypatch) -> None:
     """Many threads, same member, heartbeats crossing the threshold together."""
     member = make_member()
-    member_id, org_id = member.id, member.org_id
+    member_id = member.id
     clock = {"ms": 20_000_000}
     monkeypatch.setattr("learning_app.reading.service.now_ms", lambda: clock["ms"])
     with app.app_context():
-        record(db.session, member_id, org_id, Beat("liangbuchou-exit", VIEW, 1))
+        record(db.session, member_id, Beat("liangbuchou-exit", VIEW, 1))
         db.session.get(ReadingProgress, (member_id, "liangbuchou-exit")).active_ms = 59_000
         db.session.commit()
     clock["ms"] += 15_000
@@ -137,7 +137,7 @@ def test_parallel_heartbeats_credit_once(app: Flask, make_member, article, monke
     def worker(seq: int, view: str) -> None:
         try:
             with app.app_context():
-                record(db.session, member_id, org_id, Beat("liangbuchou-exit", view, seq))
+                record(db.session, member_id, Beat("liangbuchou-exit", view, seq))
                 db.session.remove()
         except BaseException as exc:
             errors.append(exc)
@@ -192,3 +192,27 @@ def test_beacon_form_with_token_in_body_is_accepted(client, make_member, article
         "article_id": "liangbuchou-exit", "view_id": VIEW, "seq": "1", "final": "true",
         "csrf_token": token})
     assert response.status_code == 200 and response.get_json()["accepted"] is True
+
+
+def test_a_password_change_signs_heartbeats_out(app: Flask, make_member, article) -> None:
+    member = make_member()
+    reader, other = app.test_client(), app.test_client()
+    token = login(reader, member)
+    assert post_beat(reader, token, 1).status_code == 200
+    other_token = login(other, member)
+    page = other.get("/app/password").get_data(as_text=True)
+    assert other_token and page
+    db.session.get(type(member), member.id).auth_version += 1
+    db.session.commit()
+    assert post_beat(reader, token, 2).status_code == 401
+
+
+def test_initial_password_blocks_heartbeats(client, make_member, article) -> None:
+    member = make_member(password=None, phone="13700001234")
+    token_page = client.get("/app/login").get_data(as_text=True)
+    from tests.app.conftest import csrf_from
+
+    client.post("/app/login", data={"login": member.code, "password": "001234",
+                                    "csrf_token": csrf_from(token_page)})
+    token = csrf_from(client.get("/app/password").get_data(as_text=True))
+    assert post_beat(client, token, 1).status_code == 403

@@ -1,0 +1,1038 @@
+"""Reading-heartbeat throughput and credit correctness under concurrent readers.
+
+What is measured (contract 3 of /work/shared/DESIGN.md):
+
+1. A fresh database (SQLite file in WAL mode, or PostgreSQL: ``DATABASE_URL``
+   when set, otherwise a throwaway durable server) gets the schema through
+   Flask-Migrate's ``upgrade``, an org tree (a county and a village), C members
+   with argon2 passwords and a few published articles whose required reading
+   times are scaled to the run so that some are earned during it and some not.
+2. The app runs under gunicorn with 2 workers on a free loopback port
+   (``--worker-class sync`` by default: on this machine it beat ``gthread``
+   with 2 or 4 threads on both databases, in throughput and in p99, because
+   the work is CPU-bound under one GIL per worker and, on SQLite, extra
+   concurrent writers only wait in SQLite's busy handler).
+3. C clients sign in through the real form (CSRF token from the page, session
+   cookie), fetch the API CSRF token from ``/api/reading/session`` and then,
+   in a closed loop for ``--seconds``, post heartbeats to
+   ``/api/reading/heartbeat``: one view per client and article, increasing
+   ``seq``, cycling through the articles in blocks of beats. The articles'
+   own ``required_seconds`` are scaled to ``--seconds`` (no
+   READING_REQUIRED_SECONDS_OVERRIDE), READING_MAX_CREDIT_SECONDS is 20.
+4. The same clients then load the trivial endpoint ``GET /api/ping`` for the
+   same time (the stack's ceiling; their session cookie is sent, as a browser
+   would).
+5. The database is checked against what the server told the clients: an
+   article is expected to be credited to a member iff the last response for
+   that (member, article) said ``credited``. ``lost`` counts expected ledger
+   rows (source_type 'reading') that are missing, ``extra`` counts rows nobody
+   was told about plus duplicates; the sum of hours, the per-article progress
+   and the per-member active time (never more than the real time elapsed,
+   plus one cap) are checked too.
+
+The load generator is a few processes (``--procs``), each running one thread
+per client with a minimal blocking HTTP/1.1 client (keep-alive when the
+server offers it), so that it spends little CPU per request on this 2-core
+machine; its CPU use, the gunicorn workers', the PostgreSQL server's and the
+whole machine's are printed so the split is visible, and so is other work
+that happened to run on the machine meanwhile.
+
+    .venv/bin/python bench/heartbeat.py --clients 50 --db sqlite
+    .venv/bin/python bench/heartbeat.py --clients 50 --db postgres --seconds 30
+
+In a closed loop the mean latency is clients / throughput (Little's law),
+so the p99 target is in effect a throughput target: 50 clients and p99 under
+100 ms need well over 500 heartbeats per second.
+
+The last line is one JSON object: {"clients", "db", "heartbeat_rps",
+"heartbeat_p99_ms", "trivial_rps", "ratio", "lost", "extra", ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "Bench#Heartbeat-2026"
+HOST = "127.0.0.1"
+REQUEST_TIMEOUT_S = 15.0  # one request; a slower answer counts as an error
+MAX_REQUESTS_PER_CLIENT = 500_000  # a bound on every closed loop besides its deadline
+SERVER_START_TIMEOUT_S = 60.0
+PHASE_GRACE_S = 60.0  # how long after a phase's end the parent waits for results
+CAP_SECONDS = 20  # READING_MAX_CREDIT_SECONDS given to the server
+ARGON2_ENV = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}
+CSRF_INPUT = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
+              re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
+TARGETS = {"ratio": 0.5, "heartbeat_p99_ms": 100.0}
+
+
+# --------------------------------------------------------------------------- setup
+
+
+@dataclass(frozen=True)
+class ArticleSpec:
+    id: str
+    required_seconds: int
+    credit_hours: Decimal
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    index: int
+    member_id: int
+    code: str
+    block: int  # heartbeats on one article before moving to the next
+    first_article: int
+
+
+def article_specs(prefix: str, seconds: float) -> list[ArticleSpec]:
+    """Five articles; with time shared evenly each gets about ``seconds / 5``.
+
+    Required times ``s/15, s/10, s/6, s/5, 2s``: the first three are earned
+    mid-run, the fourth right at the end (some clients yes, some no), the
+    last never.
+    """
+    fractions = (1 / 15, 1 / 10, 1 / 6, 1 / 5, 2.0)
+    hours = ("0.50", "0.25", "1.00", "0.50", "0.75")
+    return [ArticleSpec(f"bench-{prefix}-{n}", max(1, round(seconds * f)), Decimal(h))
+            for n, (f, h) in enumerate(zip(fractions, hours, strict=True))]
+
+
+def make_app(url: str, site_dir: Path) -> Any:
+    from learning_app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SITE_DIR": str(site_dir),
+                       "SECRET_KEY": os.environ["SECRET_KEY"],
+                       "ARGON2_TIME_COST": int(ARGON2_ENV["ARGON2_TIME_COST"]),
+                       "ARGON2_MEMORY_COST": int(ARGON2_ENV["ARGON2_MEMORY_COST"])})
+
+
+def prepare_database(url: str, site_dir: Path, prefix: str, clients: int,
+                     articles: list[ArticleSpec]) -> tuple[list[ClientSpec], int]:
+    """Migrate, then add the org tree, the members and the articles."""
+    from flask_migrate import upgrade
+
+    from learning_app.auth.passwords import hash_password
+    from learning_app.extensions import db
+    from learning_app.memberships import open_membership
+    from learning_app.models import Article, Member, Organization
+    from learning_app.models.types import local_today
+
+    app = make_app(url, site_dir)
+    with app.app_context():
+        upgrade()
+        root = Organization(code=f"{prefix}-QC", name="基准测试县委", kind="county",
+                            parent_id=None, path="", depth=0)
+        db.session.add(root)
+        db.session.flush()
+        root.path = f"/{root.id}/"
+        village = Organization(code=f"{prefix}-QC-01", name="基准测试村党支部", kind="village",
+                               parent_id=root.id, path="", depth=1)
+        db.session.add(village)
+        db.session.flush()
+        village.path = f"{root.path}{village.id}/"
+        published = local_today() - dt.timedelta(days=30)
+        for spec in articles:
+            db.session.add(Article(
+                id=spec.id, title=f"基准测试文章 {spec.id}", url=f"/column/bench/{spec.id}/",
+                section="column", issue=published.strftime("%Y-%m"), category="knowledge",
+                published=published, chars=1000, required_seconds=spec.required_seconds,
+                credit_hours=spec.credit_hours, in_manifest=True))
+        specs: list[ClientSpec] = []
+        for n in range(clients):
+            member = Member(code=f"B{prefix}{n:05d}", name=f"测试党员{n}", phone=None,
+                            password_hash=hash_password(PASSWORD), must_change_password=False)
+            db.session.add(member)
+            db.session.flush()
+            open_membership(db.session, member, village, dt.date(2020, 1, 1))
+            specs.append(ClientSpec(index=n, member_id=member.id, code=member.code,
+                                    block=5 + (7 * n) % 11, first_article=n % len(articles)))
+        db.session.commit()
+        village_id = village.id
+        if db.engine.dialect.name == "sqlite":
+            mode = db.session.execute(db.text("PRAGMA journal_mode")).scalar_one()
+            if str(mode).lower() != "wal":
+                raise RuntimeError(f"SQLite journal mode is {mode}, expected wal")
+        db.session.remove()
+        db.engine.dispose()
+    return specs, village_id
+
+
+@contextlib.contextmanager
+def database(kind: str, workdir: Path) -> Iterator[tuple[str, str]]:
+    """Yield (SQLAlchemy URL, a description) of the database to use."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}", f"SQLite WAL file in {workdir}"
+        return
+    if os.environ.get("DATABASE_URL"):
+        from learning_app import settings
+
+        yield settings.database_url(workdir), "PostgreSQL from DATABASE_URL"
+        return
+    from learning_app.devtools.pgserver import throwaway_postgres
+
+    with throwaway_postgres(fast=False) as url:
+        yield url, "throwaway PostgreSQL server (durable settings: fsync on)"
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def start_gunicorn(url: str, site_dir: Path, port: int, args: argparse.Namespace,
+                   log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **ARGON2_ENV, "DATABASE_URL": url, "SITE_DIR": str(site_dir),
+           "READING_MAX_CREDIT_SECONDS": str(CAP_SECONDS)}
+    env.pop("READING_REQUIRED_SECONDS_OVERRIDE", None)  # the articles carry their own times
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
+               "--bind", f"{HOST}:{port}", "--worker-class", args.worker_class,
+               "--timeout", "60", "--error-logfile", str(log), "--log-level", "warning"]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.threads)]
+    command.append(args.app)
+    # Its own session: Ctrl-C in the terminal reaches us, and we stop it in order.
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def wait_for_ping(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{tail(log)}")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 1) as sock:
+            sock.sendall(f"GET /api/ping HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+                         "Connection: close\r\n\r\n".encode())
+            sock.settimeout(5)
+            if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer /api/ping in {SERVER_START_TIMEOUT_S} s:\n"
+                       f"{tail(log)}")
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+def worker_pids(master: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        text = Path(f"/proc/{master}/task/{master}/children").read_text()
+        return [int(pid) for pid in text.split()]
+    return []
+
+
+def all_processes_cpu() -> dict[int, float]:
+    """CPU seconds of every process on the machine (to see who else is busy)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def process_label(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        words = (Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                 .decode(errors="replace").split())
+        if words:
+            return " ".join(Path(words[0]).name.split() + words[1:3])[:48]
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    return f"pid {pid}"
+
+
+def wait_for_quiet(max_wait_s: float, busy_limit: float = 0.15) -> float:
+    """Wait (bounded) until the machine is nearly idle; return its busy share.
+
+    Other people's test runs on the same two cores would otherwise be
+    measured as our slowness. The app and the generator are idle meanwhile.
+    """
+    deadline = time.monotonic() + max_wait_s
+    busy = 1.0
+    for _ in range(1000):
+        before = machine_cpu()
+        time.sleep(2.0)
+        after = machine_cpu()
+        busy = (after[0] - before[0]) / max(1e-9, after[1] - before[1])
+        if busy <= busy_limit or time.monotonic() >= deadline:
+            break
+        print(f"machine {busy:.0%} busy with other work; waiting for it to calm down",
+              flush=True)
+        time.sleep(3.0)
+    return busy
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    total = sum(values[:8])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / ticks, total / ticks
+
+
+# --------------------------------------------------------------------------- the load generator
+
+
+class HttpError(Exception):
+    pass
+
+
+class HttpClient:
+    """A minimal blocking HTTP/1.1 client: keep-alive when offered, cookies, no frills.
+
+    Plain sockets in threads cost this generator about 0.1 ms of CPU per
+    request against about 0.3 ms for asyncio streams (measured here against
+    gunicorn's /api/ping), which matters with the server on the same 2 cores.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def close(self) -> None:
+        sock, self.sock, self.buffer = self.sock, None, b""
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def request(self, method: str, path: str, body: bytes = b"",
+                headers: dict[str, str] | None = None,
+                send_cookies: bool = True) -> tuple[int, bytes]:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}",
+                 "User-Agent: dj-heartbeat-bench/1", "Accept: */*"]
+        if send_cookies and self.cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if body or method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        for attempt in range(2):
+            reused = self.sock is not None
+            if self.sock is None:
+                self.sock = socket.create_connection((HOST, self.port), REQUEST_TIMEOUT_S)
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.sock.settimeout(REQUEST_TIMEOUT_S)
+            try:
+                self.sock.sendall(payload)
+                return self._response()
+            except (ConnectionError, HttpError) as exc:
+                nothing_read = not self.buffer and not isinstance(exc, HttpError)
+                self.close()
+                # A kept-alive connection the server closed meanwhile: send again once.
+                if not (reused and nothing_read and attempt == 0):
+                    raise
+        raise HttpError("unreachable")
+
+    def _fill(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("closed by the server") if not self.buffer \
+                else HttpError("connection closed mid-response")
+        self.buffer += chunk
+
+    def _read_until(self, marker: bytes) -> bytes:
+        for _ in range(10_000):
+            end = self.buffer.find(marker)
+            if end >= 0:
+                found, self.buffer = self.buffer[:end], self.buffer[end + len(marker):]
+                return found
+            self._fill()
+        raise HttpError("response head too long")
+
+    def _read_exactly(self, size: int) -> bytes:
+        for _ in range(100_000):
+            if len(self.buffer) >= size:
+                found, self.buffer = self.buffer[:size], self.buffer[size:]
+                return found
+            self._fill()
+        raise HttpError("response body too long")
+
+    def _response(self) -> tuple[int, bytes]:
+        head = self._read_until(b"\r\n\r\n").decode("latin-1")
+        status_line, *header_lines = head.split("\r\n")
+        status = int(status_line.split(" ", 2)[1])
+        length: int | None = None
+        chunked = close = False
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding":
+                chunked = "chunked" in value.lower()
+            elif name == "connection":
+                close = value.lower() == "close"
+            elif name == "set-cookie":
+                self._set_cookie(value)
+        if chunked:
+            parts = []
+            for _ in range(100_000):
+                size = int(self._read_until(b"\r\n").split(b";")[0], 16)
+                if size == 0:
+                    self._read_until(b"\r\n")
+                    break
+                parts.append(self._read_exactly(size))
+                self._read_exactly(2)
+            body = b"".join(parts)
+        elif length is not None:
+            body = self._read_exactly(length)
+        else:
+            for _ in range(100_000):
+                try:
+                    self._fill()
+                except (ConnectionError, HttpError):
+                    break
+            body, close = self.buffer, True
+        if close:
+            self.close()
+        return status, body
+
+    def _set_cookie(self, value: str) -> None:
+        pair, _, attributes = value.partition(";")
+        name, _, content = pair.partition("=")
+        attributes = attributes.lower()
+        if "max-age=0" in attributes or "expires=thu, 01 jan 1970" in attributes:
+            self.cookies.pop(name.strip(), None)
+        else:
+            self.cookies[name.strip()] = content.strip()
+
+
+@dataclass
+class ArticleState:
+    seq: int = 0
+    answered: bool = False
+    credited: bool = False
+    active_seconds: int = 0
+    uncertain: bool = False  # the last request about it failed: its effect is unknown
+    refused: int = 0  # responses with accepted=false (replays: none expected)
+
+
+@dataclass
+class PhaseResult:
+    ok_in_window: int = 0
+    ok_late: int = 0  # finished after the window closed (the last one of each client)
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    cpu_s: float = 0.0
+    first_start: float = 0.0
+    last_end: float = 0.0
+    states: dict[tuple[int, str], ArticleState] = field(default_factory=dict)
+
+    def merge(self, other: PhaseResult) -> None:
+        self.ok_in_window += other.ok_in_window
+        self.ok_late += other.ok_late
+        self.latencies_ms += other.latencies_ms
+        self.errors.update(other.errors)
+        self.cpu_s += other.cpu_s
+        starts = [t for t in (self.first_start, other.first_start) if t]
+        self.first_start = min(starts) if starts else 0.0
+        self.last_end = max(self.last_end, other.last_end)
+        self.states.update(other.states)
+
+
+class Reader:
+    """One member in a browser: a session, a CSRF token, one view per article."""
+
+    def __init__(self, spec: ClientSpec, port: int, articles: list[ArticleSpec],
+                 run_id: str) -> None:
+        self.spec = spec
+        self.http = HttpClient(port)
+        self.articles = articles
+        self.views = [f"v{run_id}-c{spec.index:05d}-a{n}" for n in range(len(articles))]
+        self.states = [ArticleState() for _ in articles]
+        self.token = ""
+        self.beats = 0
+
+    def sign_in(self) -> None:
+        status, page = self.http.request("GET", "/app/login")
+        html = page.decode("utf-8", "replace")
+        match = CSRF_INPUT[0].search(html) or CSRF_INPUT[1].search(html)
+        if status != 200 or match is None:
+            raise HttpError(f"GET /app/login: {status}, csrf token found: {bool(match)}")
+        form = urlencode({"login": self.spec.code, "password": PASSWORD,
+                          "csrf_token": match.group(1)}).encode()
+        status, _ = self.http.request(
+            "POST", "/app/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302:
+            raise HttpError(f"POST /app/login for {self.spec.code}: {status}")
+        status, body = self.http.request("GET", "/api/reading/session")
+        if status != 200:
+            raise HttpError(f"GET /api/reading/session: {status}")
+        self.token = json.loads(body)["csrf_token"]
+
+    def next_beat(self) -> tuple[int, bytes]:
+        """Cycle through the articles, ``block`` beats on each in turn."""
+        n = (self.spec.first_article + self.beats // self.spec.block) % len(self.articles)
+        self.beats += 1
+        state = self.states[n]
+        state.seq += 1
+        body = json.dumps({"article_id": self.articles[n].id, "view_id": self.views[n],
+                           "seq": state.seq}).encode()
+        return n, body
+
+    def heartbeat(self) -> int:
+        n, body = self.next_beat()
+        state = self.states[n]
+        try:
+            status, raw = self.http.request(
+                "POST", "/api/reading/heartbeat", body,
+                {"Content-Type": "application/json", "X-CSRFToken": self.token})
+        except BaseException:
+            state.uncertain = True
+            raise
+        if 200 <= status < 300:
+            answer = json.loads(raw)
+            state.answered, state.uncertain = True, False
+            state.credited = bool(answer["credited"])
+            state.active_seconds = int(answer["active_seconds"])
+            if not answer["accepted"]:
+                state.refused += 1
+        elif status >= 500:
+            state.uncertain = True
+        return status
+
+    def ping(self, send_cookies: bool) -> int:
+        return self.http.request("GET", "/api/ping", send_cookies=send_cookies)[0]
+
+
+def run_client(reader: Reader, kind: str, start_at: float, end_at: float,
+               result: PhaseResult) -> None:
+    """One closed loop: the next request as soon as the previous one is answered."""
+    time.sleep(max(0.0, start_at - time.time()))
+    for _ in range(MAX_REQUESTS_PER_CLIENT):
+        if time.time() >= end_at:
+            break
+        began = time.perf_counter()
+        try:
+            if kind == "heartbeat":
+                status = reader.heartbeat()
+            else:
+                status = reader.ping(send_cookies=kind == "ping")
+        except TimeoutError:
+            result.errors["timeout"] += 1
+            reader.http.close()
+            continue
+        except (OSError, HttpError, ValueError) as exc:
+            result.errors[type(exc).__name__] += 1
+            reader.http.close()
+            time.sleep(0.01)  # don't spin on a refused connection
+            continue
+        finished = time.time()
+        if not 200 <= status < 300:
+            result.errors[f"HTTP {status}"] += 1
+            continue
+        if finished <= end_at:
+            result.ok_in_window += 1
+            result.latencies_ms.append((time.perf_counter() - began) * 1000)
+        else:
+            result.ok_late += 1
+        result.last_end = max(result.last_end, finished)
+
+
+def generator(conn: Connection, port: int, specs: list[ClientSpec],
+              articles: list[ArticleSpec], run_id: str) -> None:
+    """One load generator process: a thread per client."""
+    readers = [Reader(spec, port, articles, run_id) for spec in specs]
+    failures: list[str] = []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for reader, outcome in zip(readers, pool.map(_try_sign_in, readers), strict=True):
+            if outcome:
+                failures.append(f"{reader.spec.code}: {outcome}")
+    conn.send(("ready", failures))
+    if failures:
+        return
+    for _ in range(10):  # phases; bounded
+        if not conn.poll(600):
+            break
+        message = conn.recv()
+        if message[0] != "phase":
+            break
+        _, kind, start_at, seconds = message
+        results = [PhaseResult(first_start=start_at) for _ in readers]
+        cpu = time.process_time()
+        threads = [threading.Thread(target=run_client,
+                                    args=(r, kind, start_at, start_at + seconds, res),
+                                    daemon=True)
+                   for r, res in zip(readers, results, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(seconds + REQUEST_TIMEOUT_S + PHASE_GRACE_S)
+        total = PhaseResult(first_start=start_at)
+        for res in results:
+            total.merge(res)
+        total.cpu_s = time.process_time() - cpu
+        if kind == "heartbeat":
+            total.states = {(r.spec.member_id, a.id): s for r in readers
+                            for a, s in zip(articles, r.states, strict=True)}
+        conn.send(("result", total))
+    for reader in readers:
+        reader.http.close()
+
+
+def _try_sign_in(reader: Reader) -> str:
+    try:
+        reader.sign_in()
+    except (OSError, HttpError, ValueError, KeyError) as exc:
+        return repr(exc)
+    return ""
+
+
+def generator_main(conn: Connection, port: int, specs: list[ClientSpec],
+                   articles: list[ArticleSpec], run_id: str) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        generator(conn, port, specs, articles, run_id)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            conn.send(("failed", repr(exc)))
+    finally:
+        conn.close()
+
+
+class LoadGenerator:
+    """``procs`` processes, the clients split among them."""
+
+    def __init__(self, procs: int, port: int, specs: list[ClientSpec],
+                 articles: list[ArticleSpec], run_id: str) -> None:
+        context = mp.get_context("fork")
+        self.pipes: list[Connection] = []
+        self.processes: list[Any] = []
+        groups = [specs[n::procs] for n in range(procs) if specs[n::procs]]
+        for group in groups:
+            parent, child = context.Pipe()
+            process = context.Process(target=generator_main,
+                                      args=(child, port, group, articles, run_id), daemon=True)
+            process.start()
+            child.close()
+            self.pipes.append(parent)
+            self.processes.append(process)
+
+    def _receive(self, timeout: float) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        answers = []
+        for pipe in self.pipes:
+            if not pipe.poll(max(0.0, deadline - time.monotonic())):
+                raise RuntimeError("a load generator process did not answer in time")
+            message = pipe.recv()
+            if message[0] == "failed":
+                raise RuntimeError(f"load generator failed: {message[1]}")
+            answers.append(message)
+        return answers
+
+    def wait_ready(self) -> None:
+        for _, failures in self._receive(180):
+            if failures:
+                raise RuntimeError(f"sign-in failed for {len(failures)} clients: {failures[:3]}")
+
+    def phase(self, kind: str, seconds: float) -> PhaseResult:
+        start_at = time.time() + 0.5
+        for pipe in self.pipes:
+            pipe.send(("phase", kind, start_at, seconds))
+        total = PhaseResult()
+        for _, result in self._receive(seconds + 0.5 + REQUEST_TIMEOUT_S + PHASE_GRACE_S):
+            total.merge(result)
+        total.first_start = start_at
+        return total
+
+    def stop(self, graceful: bool = True) -> None:
+        """Let idle processes finish; on an interrupt or error, end them at once."""
+        for pipe in self.pipes:
+            with contextlib.suppress(OSError):
+                pipe.send(("stop",))
+        for process in self.processes:
+            process.join(timeout=10 if graceful else 0.5)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass
+class PhaseFigures:
+    name: str
+    rps: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    ok: int
+    errors: Counter[str]
+    generator_cpu: float  # shares of the whole machine (2 cores = 100 %)
+    server_cpu: float
+    db_cpu: float | None  # the PostgreSQL server's processes, when they are ours to see
+    machine_cpu: float
+    server_ms_per_request: float  # gunicorn workers' CPU per answered request
+    db_ms_per_request: float | None
+    per_worker_cpu: list[float] = field(default_factory=list)  # share of one core each
+    others: list[tuple[str, float]] = field(default_factory=list)  # busiest other processes
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def postmaster_pid(url: str) -> int | None:
+    """The local PostgreSQL server's main process, to account its CPU."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        parent = int(stat[1])
+        return parent if "postgres" in process_label(parent) else None
+    except (OSError, ValueError, IndexError):
+        return None
+    finally:
+        engine.dispose()
+
+
+def measured_phase(load: LoadGenerator, kind: str, seconds: float, master_pid: int,
+                   postmaster: int | None) -> tuple[PhaseResult, PhaseFigures]:
+    pids = worker_pids(master_pid)
+    generator_pids = {p.pid for p in load.processes}
+    everyone_before, machine_before = all_processes_cpu(), machine_cpu()
+    began = time.monotonic()
+    result = load.phase(kind, seconds)
+    wall = time.monotonic() - began  # the window plus its short lead-in and tail
+    everyone_after, machine_after = all_processes_cpu(), machine_cpu()
+    db_pids = set(worker_pids(postmaster)) | {postmaster} if postmaster else set()
+
+    def used(pid: int) -> float:
+        return everyone_after.get(pid, 0.0) - everyone_before.get(pid, 0.0)
+
+    cores = os.cpu_count() or 1
+    span = wall * cores
+    server = [used(pid) for pid in pids]
+    answered = max(1, result.ok_in_window + result.ok_late)
+    latencies = sorted(result.latencies_ms)
+    busy = machine_after[0] - machine_before[0]
+    total = machine_after[1] - machine_before[1]
+    db_cpu = sum(used(pid) for pid in db_pids) if postmaster else None
+    phase = PhaseFigures(
+        name=kind, rps=result.ok_in_window / seconds, p50_ms=percentile(latencies, 0.50),
+        p90_ms=percentile(latencies, 0.90), p99_ms=percentile(latencies, 0.99),
+        max_ms=latencies[-1] if latencies else float("nan"), ok=result.ok_in_window,
+        errors=result.errors, generator_cpu=result.cpu_s / span, server_cpu=sum(server) / span,
+        db_cpu=db_cpu / span if db_cpu is not None else None,
+        machine_cpu=busy / total if total else 0.0,
+        server_ms_per_request=1000 * sum(server) / answered,
+        db_ms_per_request=1000 * db_cpu / answered if db_cpu is not None else None,
+        per_worker_cpu=[cpu / wall for cpu in server])
+    ours = {os.getpid(), master_pid, *pids, *generator_pids, *db_pids}
+    others = sorted(((used(pid), pid) for pid in everyone_after if pid not in ours),
+                    reverse=True)
+    phase.others = [(process_label(pid), cpu / span) for cpu, pid in others[:4]
+                    if cpu / span >= 0.01]
+    return result, phase
+
+
+@dataclass
+class Check:
+    expected_rows: int = 0
+    ledger_rows: int = 0
+    lost: int = 0
+    extra: int = 0
+    duplicates: int = 0
+    uncertain: int = 0
+    expected_hours: Decimal = Decimal(0)
+    ledger_hours: Decimal = Decimal(0)
+    wrong_org: int = 0
+    progress_mismatch: int = 0  # progress row vs last response / ledger / required time
+    refused: int = 0
+    overrun_members: int = 0  # active time beyond real elapsed time + one cap
+    max_active_s: float = 0.0
+    run_elapsed_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def check_database(url: str, site_dir: Path, result: PhaseResult, articles: list[ArticleSpec],
+                   village_id: int, member_ids: list[int]) -> Check:
+    from sqlalchemy import select
+
+    from learning_app.extensions import db
+    from learning_app.models import CreditEntry, ReadingClock, ReadingProgress
+
+    check = Check()
+    by_id = {a.id: a for a in articles}
+    expected: set[tuple[int, str]] = set()
+    uncertain: set[tuple[int, str]] = set()
+    for (member_id, article_id), state in result.states.items():
+        key = (member_id, f"reading:{article_id}")
+        check.refused += state.refused
+        if state.uncertain:
+            uncertain.add(key)
+        elif state.credited:
+            expected.add(key)
+            check.expected_hours += by_id[article_id].credit_hours
+    check.uncertain = len(uncertain)
+    check.expected_rows = len(expected)
+
+    app = make_app(url, site_dir)
+    with app.app_context():
+        rows = db.session.execute(
+            select(CreditEntry.member_id, CreditEntry.source_key, CreditEntry.hours,
+                   CreditEntry.org_id)
+            .where(CreditEntry.source_type == "reading",
+                   CreditEntry.member_id.in_(member_ids))).all()
+        progress = db.session.execute(
+            select(ReadingProgress.member_id, ReadingProgress.article_id,
+                   ReadingProgress.active_ms, ReadingProgress.first_beat_ms,
+                   ReadingProgress.credited)
+            .where(ReadingProgress.member_id.in_(member_ids))).all()
+        clocks = dict(db.session.execute(
+            select(ReadingClock.member_id, ReadingClock.last_beat_ms)
+            .where(ReadingClock.member_id.in_(member_ids))).all())
+        db.session.remove()
+        db.engine.dispose()
+
+    keys = [(r.member_id, r.source_key) for r in rows]
+    actual = set(keys)
+    check.ledger_rows = len(rows)
+    check.duplicates = len(keys) - len(actual)
+    check.lost = len(expected - actual)
+    check.extra = len(actual - expected - uncertain) + check.duplicates
+    certain_rows = [r for r in rows if (r.member_id, r.source_key) not in uncertain]
+    check.ledger_hours = sum((Decimal(r.hours) for r in certain_rows), Decimal(0))
+    check.wrong_org = sum(1 for r in rows if r.org_id != village_id)
+    for r in rows:
+        article_id = r.source_key.removeprefix("reading:")
+        if article_id in by_id and Decimal(r.hours) != by_id[article_id].credit_hours:
+            check.notes.append(f"hours {r.hours} on {r.source_key} of member {r.member_id}")
+
+    run_ms = (result.last_end - result.first_start) * 1000
+    check.run_elapsed_s = run_ms / 1000
+    active_by_member: Counter[int] = Counter()
+    first_by_member: dict[int, int] = {}
+    for p in progress:
+        key = (p.member_id, f"reading:{p.article_id}")
+        state = result.states.get((p.member_id, p.article_id))
+        active_by_member[p.member_id] += p.active_ms
+        first_by_member[p.member_id] = min(first_by_member.get(p.member_id, p.first_beat_ms),
+                                           p.first_beat_ms)
+        required_ms = 1000 * by_id[p.article_id].required_seconds
+        consistent = (p.credited == (key in actual)
+                      and p.credited == (p.active_ms >= required_ms))
+        if state is not None and not state.uncertain:
+            consistent = consistent and state.active_seconds == p.active_ms // 1000
+        if not consistent:
+            check.progress_mismatch += 1
+    for member_id, active_ms in active_by_member.items():
+        # Each credit is at most the time since the member's previous accepted
+        # beat, so the total is bounded by first-to-last beat and by the run.
+        bound_run = run_ms + 1000 * CAP_SECONDS
+        bound_clock = clocks.get(member_id, 0) - first_by_member[member_id]
+        if active_ms > bound_run or active_ms > bound_clock:
+            check.overrun_members += 1
+        check.max_active_s = max(check.max_active_s, active_ms / 1000)
+    return check
+
+
+def report(args: argparse.Namespace, described: str, articles: list[ArticleSpec],
+           phases: list[PhaseFigures], check: Check, idle_busy: float) -> dict[str, Any]:
+    print(f"\nheartbeat benchmark: {args.clients} clients, {args.seconds:g} s per phase, "
+          f"{described}")
+    print(f"server: gunicorn --workers {args.workers} --worker-class {args.worker_class}"
+          + (f" --threads {args.threads}" if args.worker_class == "gthread" else "")
+          + (f" ({args.app})" if args.app != "learning_app:create_app()" else "")
+          + f"; load generator: {args.procs} processes, a thread per client; "
+          f"{os.cpu_count()} cores")
+    print(f"machine busy with other work just before the run: {idle_busy:.0%}")
+    print("articles: " + ", ".join(f"{a.required_seconds}s→{a.credit_hours}h" for a in articles))
+    print(f"\n{'phase':<11}{'req/s':>8}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}{'max ms':>8}"
+          f"{'ok':>8}{'errors':>7}  CPU (2 cores = 100%): generator, gunicorn, database, "
+          "machine")
+    for f in phases:
+        db_share = (f"{f.db_cpu:.0%}" if f.db_cpu is not None
+                    else "in-process" if args.db == "sqlite" else "n/a")
+        print(f"{f.name:<11}{f.rps:>8.1f}{f.p50_ms:>8.1f}{f.p90_ms:>8.1f}{f.p99_ms:>8.1f}"
+              f"{f.max_ms:>8.1f}{f.ok:>8}{sum(f.errors.values()):>7}  "
+              f"{f.generator_cpu:.0%}, {f.server_cpu:.0%}, {db_share}, {f.machine_cpu:.0%}")
+        db_ms = (f", database {f.db_ms_per_request:.2f} ms" if f.db_ms_per_request is not None
+                 else "")
+        print(f"{'':<11}CPU per request: gunicorn {f.server_ms_per_request:.2f} ms{db_ms}; "
+              "workers busy " + ", ".join(f"{cpu:.0%}" for cpu in f.per_worker_cpu)
+              + " of a core")
+        if f.others:
+            print(f"{'':<11}other work on the machine: "
+                  + "; ".join(f"{label} {cpu:.0%}" for label, cpu in f.others))
+        if f.errors:
+            print(f"{'':<11}errors: {dict(f.errors)}")
+    heartbeat, trivial = phases[0], phases[1]
+    ratio = heartbeat.rps / trivial.rps if trivial.rps else 0.0
+    print(f"\nratio heartbeat/trivial: {ratio:.2f}")
+    print(f"\ncredit check (ledger source_type 'reading' vs the last response per member "
+          f"and article):\n  expected credited {check.expected_rows}, ledger rows "
+          f"{check.ledger_rows}, lost {check.lost}, extra {check.extra} "
+          f"(duplicates {check.duplicates}), uncertain {check.uncertain}")
+    print(f"  hours: expected {check.expected_hours}, ledger {check.ledger_hours}; rows in "
+          f"another org {check.wrong_org}; progress inconsistent {check.progress_mismatch}; "
+          f"replays refused {check.refused}")
+    print(f"  active time: max per member {check.max_active_s:.1f} s over a run of "
+          f"{check.run_elapsed_s:.1f} s (cap {CAP_SECONDS} s); members over the bound "
+          f"{check.overrun_members}")
+    for note in check.notes[:10]:
+        print(f"  note: {note}")
+    met = {
+        "ratio": ratio >= TARGETS["ratio"],
+        "p99": heartbeat.p99_ms < TARGETS["heartbeat_p99_ms"],
+        "lost": check.lost == 0,
+        "extra": check.extra == 0,
+    }
+    print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
+    return {
+        "clients": args.clients, "db": args.db,
+        "heartbeat_rps": round(heartbeat.rps, 1), "heartbeat_p99_ms": round(heartbeat.p99_ms, 1),
+        "trivial_rps": round(trivial.rps, 1), "ratio": round(ratio, 3),
+        "lost": check.lost, "extra": check.extra,
+        "errors": sum(heartbeat.errors.values()) + sum(trivial.errors.values()),
+        "uncertain": check.uncertain, "overrun": check.overrun_members,
+        "worker_class": args.worker_class,
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, required=True)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), required=True)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync",
+                        help="sync: measured best here (see the module docstring)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--procs", type=int, default=2, help="load generator processes")
+    parser.add_argument("--quiet-wait", type=float, default=120.0,
+                        help="wait up to this long for other work on the machine to stop")
+    parser.add_argument("--app", default="learning_app:create_app()",
+                        help="the WSGI app for gunicorn (experiments with patched code)")
+    parser.add_argument("--anonymous-ping", action="store_true",
+                        help="also load /api/ping without the session cookie")
+    args = parser.parse_args(argv)
+    if not 1 <= args.clients <= 2000 or not 1 <= args.seconds <= 600:
+        parser.error("--clients 1..2000, --seconds 1..600")
+    if not 1 <= args.procs <= 16 or not 1 <= args.threads <= 64:
+        parser.error("--procs 1..16, --threads 1..64")
+    return args
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
+    os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
+    os.environ.update(ARGON2_ENV)
+    sys.path.insert(0, str(ROOT))
+    run_id = uuid.uuid4().hex[:8]
+    try:
+        with contextlib.ExitStack() as cleanup:
+            workdir = Path(tempfile.mkdtemp(prefix="dj-heartbeat-"))
+            cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+            site_dir = workdir / "site"
+            site_dir.mkdir()
+            (site_dir / "index.html").write_text("<h1>bench</h1>", encoding="utf-8")
+            # Unwound in reverse: generator, then gunicorn, then the database server.
+            url, described = cleanup.enter_context(database(args.db, workdir))
+            articles = article_specs(run_id, args.seconds)
+            specs, village_id = prepare_database(url, site_dir, run_id, args.clients, articles)
+            port = free_port()
+            log = workdir / "gunicorn.log"
+            server = start_gunicorn(url, site_dir, port, args, log)
+            cleanup.callback(stop_process_group, server)
+            wait_for_ping(port, server, log)
+            load = LoadGenerator(args.procs, port, specs, articles, run_id)
+            cleanup.callback(load.stop, graceful=False)
+            load.wait_ready()
+            idle_busy = wait_for_quiet(args.quiet_wait)
+            postmaster = postmaster_pid(url) if args.db == "postgres" else None
+            beats, beat_figures = measured_phase(load, "heartbeat", args.seconds, server.pid,
+                                                 postmaster)
+            _, ping_figures = measured_phase(load, "ping", args.seconds, server.pid, postmaster)
+            phases = [beat_figures, ping_figures]
+            if args.anonymous_ping:
+                phases.append(measured_phase(load, "ping-anon", args.seconds, server.pid,
+                                             postmaster)[1])
+            load.stop()
+            stop_process_group(server)  # every request has been answered and committed
+            if server.returncode not in (0, -signal.SIGTERM):
+                print(f"gunicorn exited with {server.returncode}:\n{tail(log)}")
+            check = check_database(url, site_dir, beats, articles, village_id,
+                                   [s.member_id for s in specs])
+            summary = report(args, described, articles, phases, check, idle_busy)
+    except KeyboardInterrupt:
+        print("interrupted; cleaned up", file=sys.stderr)
+        return 130
+    print(json.dumps(summary, ensure_ascii=False))
+    failed = summary["lost"] or summary["extra"] or summary["overrun"]
+    return 1 if failed else 0
+
+if __name__ == "__main__":
+    sys.exit(main())
