@@ -216,3 +216,29 @@ def test_initial_password_blocks_heartbeats(client, make_member, article) -> Non
                                     "csrf_token": csrf_from(token_page)})
     token = csrf_from(client.get("/app/password").get_data(as_text=True))
     assert post_beat(client, token, 1).status_code == 403
+
+
+def test_award_commits_are_durable_on_postgresql(app: Flask, make_member, article,
+                                                 monkeypatch) -> None:
+    """Plain heartbeats may skip the WAL flush; a commit that awards credit may not."""
+    member = make_member()
+    settings: list[str] = []
+    from learning_app.reading import service
+
+    original = service._write_and_commit_pipelined
+
+    def spy(conn, params, *, durable):  # type: ignore[no-untyped-def]
+        settings.append("durable" if durable else "fast")
+        original(conn, params, durable=durable)
+
+    monkeypatch.setattr(service, "_write_and_commit_pipelined", spy)
+    clock = {"ms": 30_000_000}
+    monkeypatch.setattr("learning_app.reading.service.now_ms", lambda: clock["ms"])
+    for seq in range(1, 6):
+        record(db.session, member.id, Beat("liangbuchou-exit", VIEW, seq))
+        clock["ms"] += 15_000
+    if db.engine.dialect.name != "postgresql":
+        assert settings == []  # SQLite takes its own path (WAL, synchronous=NORMAL)
+        return
+    assert settings == ["fast", "fast", "fast", "fast", "durable"]
+    assert ledger_rows(member.id) == 1
