@@ -4,10 +4,12 @@ from learning_app.models.content import Article
 from learning_app.models.ledger import CreditEntry, CreditTarget
 from learning_app.models.members import Member, Membership
 from learning_app.models.orgs import Organization
+from learning_app.models.quiz import QuestionVersion, QuizBank, QuizTest
 from learning_app.models.reading import ReadingClock, ReadingProgress, ReadingView
 from learning_app.models.training import Training, TrainingAttendance
 
 __all__ = [
     "Article", "CreditEntry", "CreditTarget", "Member", "Membership", "Organization",
-    "ReadingClock", "ReadingProgress", "ReadingView", "Training", "TrainingAttendance",
+    "QuestionVersion", "QuizBank", "QuizTest", "ReadingClock", "ReadingProgress", "ReadingView",
+    "Training", "TrainingAttendance",
 ]

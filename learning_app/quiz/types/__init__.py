@@ -1,0 +1,68 @@
+"""The registry of question types, looked up by the ``type`` of a question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from learning_app.quiz.types.base import COMMON_FIELDS, Problem, QuestionType
+from learning_app.quiz.types.blank import Blank, normalize
+from learning_app.quiz.types.choice import Judge, MultipleChoice, SingleChoice
+
+QUESTION_TYPES: dict[str, type[QuestionType]] = {}
+
+
+def register(question_type: type[QuestionType]) -> type[QuestionType]:
+    """Add a type to the registry (usable as a class decorator)."""
+    QUESTION_TYPES[question_type.name] = question_type
+    return question_type
+
+
+for _type in (SingleChoice, MultipleChoice, Judge, Blank):
+    register(_type)
+
+
+def get_type(name: str) -> type[QuestionType]:
+    """The type class for ``name``; KeyError when unknown."""
+    return QUESTION_TYPES[name]
+
+
+def known_types() -> str:
+    return ", ".join(f"{name} ({cls.label})" for name, cls in QUESTION_TYPES.items())
+
+
+def validate_question(question: Any) -> list[Problem]:
+    """Common fields, then the type's own; an unknown type is a problem too."""
+    if not isinstance(question, dict):
+        return [Problem("question", "a mapping with id, type, stem, answer …")]
+    problems: list[Problem] = []
+    qid = question.get("id")
+    if qid is None:
+        problems.append(Problem("id", "required: a stable question id, e.g. pb-001"))
+    elif not isinstance(qid, str) or not qid.strip() or len(qid) > 80:
+        problems.append(Problem("id", "a text of at most 80 characters, e.g. pb-001"))
+    stem = question.get("stem")
+    if stem is None:
+        problems.append(Problem("stem", "required: the question text"))
+    elif not isinstance(stem, str) or not stem.strip():
+        problems.append(Problem("stem", "a non-empty text"))
+    if "explanation" in question and not isinstance(question["explanation"], str | None):
+        problems.append(Problem("explanation", "a text"))
+    tags = question.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        problems.append(Problem("tags", "a list of non-empty texts, e.g. [退出标准]"))
+    type_name = question.get("type")
+    if type_name is None:
+        return [*problems, Problem("type", "required: one of " + known_types())]
+    if not isinstance(type_name, str) or type_name not in QUESTION_TYPES:
+        return [*problems, Problem("type", "one of " + known_types())]
+    cls = QUESTION_TYPES[type_name]
+    allowed = (*COMMON_FIELDS, *cls.fields)
+    problems += [Problem(str(key), f"a known key for a {type_name} question: {', '.join(allowed)}")
+                 for key in question if key not in allowed]
+    return problems + cls.validate(question)
+
+
+__all__ = [
+    "QUESTION_TYPES", "Blank", "Judge", "MultipleChoice", "Problem", "QuestionType",
+    "SingleChoice", "get_type", "known_types", "normalize", "register", "validate_question",
+]

@@ -1,0 +1,60 @@
+"""填空 fill-in-the-blank: a list of accepted answers, compared leniently."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from typing import Any, ClassVar
+
+from learning_app.quiz.types.base import Problem, QuestionType
+
+
+def normalize(text: str) -> str:
+    """Full-width → half-width (NFKC), no whitespace or punctuation, lower case.
+
+    So ``"３２ 学时。"`` and ``"32学时"`` compare equal, as do ``"精准扶贫、"``
+    and ``"精准 扶贫"``.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    kept = (ch for ch in folded
+            if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
+    return "".join(kept).casefold()
+
+
+class Blank(QuestionType):
+    name = "blank"
+    label = "填空"
+    fields: ClassVar[tuple[str, ...]] = ("answer",)
+
+    @classmethod
+    def validate_answer(cls, question: dict[str, Any]) -> list[Problem]:
+        expected = "a list of accepted answers, e.g. [32, 三十二]"
+        if "answer" not in question:
+            return [Problem("answer", "required: " + expected)]
+        answer = question["answer"]
+        if not isinstance(answer, list) or not answer:
+            return [Problem("answer", expected)]
+        for item in answer:
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
+                return [Problem("answer", expected)]
+            if not normalize(str(item)):
+                return [Problem("answer", f"answers with letters or digits (got {item!r})")]
+        return []
+
+    @classmethod
+    def option_keys(cls, question: dict[str, Any]) -> list[str]:
+        return []
+
+    @classmethod
+    def shuffle(cls, question: dict[str, Any], rng: random.Random) -> list[str]:
+        return []
+
+    @classmethod
+    def grade(cls, question: dict[str, Any], response: Any) -> float:
+        if isinstance(response, bool) or not isinstance(response, str | int | float):
+            return 0.0
+        given = normalize(str(response))
+        if not given:
+            return 0.0
+        accepted = {normalize(str(item)) for item in question["answer"]}
+        return 1.0 if given in accepted else 0.0
