@@ -25,6 +25,7 @@ site: $(STAMP)
 run: site
 	$(BIN)/flask --app learning_app db upgrade
 	$(BIN)/flask --app learning_app sync-content site/learning-manifest.json
+	$(BIN)/flask --app learning_app load-quizzes quizzes
 	$(BIN)/flask --app learning_app load-demo
 	@echo "Serving the portal at http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/gunicorn -w 2 -b 127.0.0.1:8000 "learning_app:create_app()"
