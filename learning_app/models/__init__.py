@@ -4,12 +4,21 @@ from learning_app.models.content import Article
 from learning_app.models.ledger import CreditEntry, CreditTarget
 from learning_app.models.members import Member, Membership
 from learning_app.models.orgs import Organization
-from learning_app.models.quiz import QuestionVersion, QuizBank, QuizTest
+from learning_app.models.quiz import (
+    Attempt,
+    AttemptAnswer,
+    AttemptQuestion,
+    QuestionVersion,
+    QuizBank,
+    QuizTest,
+    TestOverride,
+)
 from learning_app.models.reading import ReadingClock, ReadingProgress, ReadingView
 from learning_app.models.training import Training, TrainingAttendance
 
 __all__ = [
-    "Article", "CreditEntry", "CreditTarget", "Member", "Membership", "Organization",
-    "QuestionVersion", "QuizBank", "QuizTest", "ReadingClock", "ReadingProgress", "ReadingView",
-    "Training", "TrainingAttendance",
+    "Article", "Attempt", "AttemptAnswer", "AttemptQuestion", "CreditEntry", "CreditTarget",
+    "Member", "Membership", "Organization", "QuestionVersion", "QuizBank", "QuizTest",
+    "ReadingClock", "ReadingProgress", "ReadingView", "TestOverride", "Training",
+    "TrainingAttendance",
 ]

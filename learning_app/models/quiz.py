@@ -7,9 +7,10 @@ the ``QuestionVersion`` rows it drew, so editing a bank never changes it.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learning_app.extensions import db
@@ -55,3 +56,75 @@ class QuestionVersion(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("question_id", "content_hash"),)
+
+
+class Attempt(db.Model):
+    """One member's attempt at a test; the server's clock decides its deadline."""
+
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    test_id: Mapped[str] = mapped_column(ForeignKey("quiz_tests.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    number: Mapped[int]  # 1..n for this (test, member)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[dt.datetime]  # naive UTC
+    deadline_at: Mapped[dt.datetime | None]  # naive UTC; None for untimed practice
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open|submitted|expired
+    submitted_at: Mapped[dt.datetime | None]
+    score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    max_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    passed: Mapped[bool | None]
+    graded_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("test_id", "member_id", "number"),
+        Index("ix_quiz_attempts_status_deadline_at", "status", "deadline_at"),
+    )
+
+
+class AttemptQuestion(db.Model):
+    """A question as it was presented in an attempt (a snapshot, option order included)."""
+
+    __tablename__ = "quiz_attempt_questions"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # 1..n
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"),
+                                                     index=True)
+    points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    presented: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AttemptAnswer(db.Model):
+    """The member's latest saved response for one position (upserted by autosave)."""
+
+    __tablename__ = "quiz_attempt_answers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"))
+    position: Mapped[int]
+    response: Mapped[Any] = mapped_column(JSON)
+    saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+
+class TestOverride(db.Model):
+    """An exception for one member: more time, more attempts, another window."""
+
+    __test__ = False  # not a pytest class
+    __tablename__ = "quiz_test_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[str] = mapped_column(ForeignKey("quiz_tests.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    opens_at: Mapped[dt.datetime | None]  # naive UTC; replaces the test's opens
+    closes_at: Mapped[dt.datetime | None]  # naive UTC; replaces the test's closes
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("test_id", "member_id"),)

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from learning_app.extensions import db
+from learning_app.models.types import utcnow
+from learning_app.quiz.attempts import finish_expired
 from learning_app.quiz.loader import QuizError, load_quizzes
 from learning_app.quiz.store import store
 
@@ -23,3 +25,10 @@ def load_quizzes_command(directory: Path) -> None:
         raise click.ClickException(
             f"{len(exc.problems)} problem(s) in {directory}; nothing was written") from None
     click.echo(store(db.session, quizzes).summary())
+
+
+@click.command("sweep-attempts")
+def sweep_attempts_command() -> None:
+    """Submit every open attempt whose deadline and grace have passed."""
+    count = finish_expired(db.session, utcnow())
+    click.echo(f"finished {count} expired attempt(s)")

@@ -74,6 +74,16 @@ class QuestionType:
             "options": [{"key": key, "text": cls.option_text(question, key)} for key in keys],
         }
 
+    # -- responses ----------------------------------------------------------
+    @classmethod
+    def valid_response(cls, presented: dict[str, Any], response: Any) -> bool:
+        """Whether ``response`` has this type's shape for the question as presented
+        (``None`` clears an answer). Default: one of the presented option keys."""
+        if response is None:
+            return True
+        keys = {str(option["key"]) for option in presented.get("options") or []}
+        return isinstance(response, str) and response in keys
+
     # -- grading ------------------------------------------------------------
     @classmethod
     def grade(cls, question: dict[str, Any], response: Any) -> float:

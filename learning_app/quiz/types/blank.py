@@ -50,6 +50,14 @@ class Blank(QuestionType):
         return []
 
     @classmethod
+    def valid_response(cls, presented: dict[str, Any], response: Any) -> bool:
+        if response is None:
+            return True
+        if isinstance(response, bool) or not isinstance(response, str | int | float):
+            return False
+        return len(str(response)) <= 200
+
+    @classmethod
     def grade(cls, question: dict[str, Any], response: Any) -> float:
         if isinstance(response, bool) or not isinstance(response, str | int | float):
             return 0.0

@@ -74,6 +74,14 @@ class MultipleChoice(QuestionType):
         return []
 
     @classmethod
+    def valid_response(cls, presented: dict[str, Any], response: Any) -> bool:
+        if response is None:
+            return True
+        keys = {str(option["key"]) for option in presented.get("options") or []}
+        return (isinstance(response, list) and len(set(response)) == len(response)
+                and all(isinstance(item, str) and item in keys for item in response))
+
+    @classmethod
     def grade(cls, question: dict[str, Any], response: Any) -> float:
         if isinstance(response, str):
             response = [response]
@@ -115,6 +123,10 @@ class Judge(QuestionType):
     @classmethod
     def shuffle(cls, question: dict[str, Any], rng: random.Random) -> list[str]:
         return cls.option_keys(question)
+
+    @classmethod
+    def valid_response(cls, presented: dict[str, Any], response: Any) -> bool:
+        return response is None or isinstance(response, bool) or response in cls.TEXTS
 
     @classmethod
     def grade(cls, question: dict[str, Any], response: Any) -> float:

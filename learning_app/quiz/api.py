@@ -1,0 +1,88 @@
+"""JSON endpoints of the exam page (contract 4): tests, attempts, autosave, submit.
+
+The server's clock decides everything; an attempt belongs to its member only
+(anyone else gets 404); answer keys and explanations appear only in a
+submitted attempt whose review time has come.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user, login_required
+
+from learning_app.extensions import db
+from learning_app.models import Attempt, Member
+from learning_app.models.types import utcnow
+from learning_app.quiz.attempts import (
+    QuizRefused,
+    attempt_payload,
+    expire_if_due,
+    iso,
+    member_tests,
+    save_answer,
+    start_attempt,
+    submit,
+)
+
+bp = Blueprint("quiz_api", __name__, url_prefix="/api/quiz")
+
+
+@bp.errorhandler(QuizRefused)
+def refused(error: QuizRefused) -> Any:
+    return jsonify(error=error.message), error.status
+
+
+def _member() -> Member:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.member_id != current_user.id:
+        raise QuizRefused(404, "没有找到这次作答")
+    return attempt
+
+
+@bp.get("/tests")
+@login_required
+def tests() -> Any:
+    return jsonify(tests=member_tests(db.session, _member(), utcnow()))
+
+
+@bp.post("/tests/<test_id>/attempts")
+@login_required
+def start(test_id: str) -> Any:
+    now = utcnow()
+    attempt = start_attempt(db.session, test_id, _member(), now)
+    return jsonify(attempt_payload(db.session, attempt, now))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def resume(attempt_id: int) -> Any:
+    now = utcnow()
+    attempt = expire_if_due(db.session, _own_attempt(attempt_id), now)
+    return jsonify(attempt_payload(db.session, attempt, now))
+
+
+@bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT", "POST"])
+@login_required
+def answer(attempt_id: int, position: int) -> Any:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or "response" not in data:
+        raise QuizRefused(400, "请求格式不正确：需要 {\"response\": …}")
+    now = utcnow()
+    saved_at = save_answer(db.session, _own_attempt(attempt_id), position, data["response"], now)
+    return jsonify(position=position, saved_at=iso(saved_at))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def hand_in(attempt_id: int) -> Any:
+    now = utcnow()
+    attempt = expire_if_due(db.session, _own_attempt(attempt_id), now)
+    if attempt.status == "open":
+        attempt, _ = submit(db.session, attempt.id, now)
+    return jsonify(attempt_payload(db.session, attempt, now))

@@ -1,0 +1,177 @@
+"""Question banks to and from Excel: question writers work in the usual 题库 template.
+
+Columns (header row 1, any order): 题号 (optional; generated from the bank id
+when empty), 题型 (单选 / 多选 / 判断 / 填空), 题干, 选项A … 选项F, 答案, 解析,
+标签, 不打乱 (optional: 是). Answers: 单选 ``A``; 多选 ``ACD`` or ``A,C,D``;
+判断 正确/错误 (also 对/错, √/×, 是/否); 填空 accepted answers separated by
+``|`` or ``；``. Tags are separated by 、 or commas.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+
+from learning_app.quiz.types import validate_question
+
+OPTION_KEYS = "ABCDEF"
+COLUMNS = ["题号", "题型", "题干", *[f"选项{k}" for k in OPTION_KEYS], "答案", "解析", "标签",
+           "不打乱"]
+TYPE_NAMES = {"单选": "single", "单选题": "single", "多选": "multiple", "多选题": "multiple",
+              "判断": "judge", "判断题": "judge", "填空": "blank", "填空题": "blank"}
+TYPE_LABELS = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}
+TRUE_WORDS = {"正确", "对", "√", "是", "true", "t", "y", "yes"}
+FALSE_WORDS = {"错误", "错", "×", "否", "false", "f", "n", "no"}
+# Which template column a problem in a question field points at.
+FIELD_COLUMNS = {"id": "题号", "type": "题型", "stem": "题干", "options": "选项A",
+                 "answer": "答案", "explanation": "解析", "tags": "标签", "shuffle": "不打乱"}
+
+
+@dataclass(frozen=True, order=True)
+class RowProblem:
+    row: int
+    column: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.column}：{self.problem}"
+
+
+class BankSheetError(ValueError):
+    def __init__(self, problems: list[RowProblem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores 32 as 32.0
+    return str(value).strip()
+
+
+def _answer(type_name: str, raw: str, options: dict[str, str]) -> tuple[Any, str | None]:
+    if type_name == "single":
+        key = raw.upper()
+        return key, None if key in options else f"选项{'、'.join(options) or '（无）'}中的一个"
+    if type_name == "multiple":
+        keys = [k for k in re.sub(r"[\s,，、;；]", "", raw.upper())]
+        if len(keys) < 2 or any(k not in options for k in keys) or len(set(keys)) != len(keys):
+            allowed = "、".join(options) or "（无）"
+            return keys, f"至少两个不重复的选项字母，且都在{allowed}之中，如 AC"
+        return sorted(keys), None
+    if type_name == "judge":
+        word = raw.lower()
+        if word in TRUE_WORDS:
+            return True, None
+        if word in FALSE_WORDS:
+            return False, None
+        return raw, "正确或错误"
+    accepted = [part.strip() for part in re.split(r"[|｜;；]", raw) if part.strip()]
+    return accepted, None if accepted else "至少一个可接受的答案，多个用 | 分隔"
+
+
+def read_bank_sheet(path: Path, bank_id: str, title: str) -> dict[str, Any]:
+    """The bank as contract-4 YAML data; BankSheetError lists every bad row."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
+        raise BankSheetError([RowProblem(1, "文件", f"不是有效的 XLSX 文件（{exc}）")]) from None
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    if not rows:
+        raise BankSheetError([RowProblem(1, "表头", "空表")])
+    header = [_text(cell) for cell in rows[0]]
+    missing = [c for c in ("题型", "题干", "答案") if c not in header]
+    if missing:
+        raise BankSheetError([RowProblem(1, c, "缺少这一列") for c in missing])
+    col = {name: header.index(name) for name in COLUMNS if name in header}
+    problems: list[RowProblem] = []
+    questions: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        cells = {name: _text(row[i]) if i < len(row) else "" for name, i in col.items()}
+        if not any(cells.values()):
+            continue
+        type_name = TYPE_NAMES.get(cells.get("题型", ""))
+        if type_name is None:
+            problems.append(RowProblem(number, "题型", "单选、多选、判断或填空"))
+            continue
+        qid = cells.get("题号") or f"{bank_id}-{len(questions) + 1:03d}"
+        if qid in seen:
+            problems.append(RowProblem(number, "题号", f"与第{seen[qid]}行重复"))
+            continue
+        seen[qid] = number
+        question: dict[str, Any] = {"id": qid, "type": type_name, "stem": cells.get("题干", "")}
+        options = {k: cells[f"选项{k}"] for k in OPTION_KEYS if cells.get(f"选项{k}")}
+        if type_name in ("single", "multiple"):
+            question["options"] = options
+        elif options:
+            problems.append(RowProblem(number, "选项A", f"{TYPE_LABELS[type_name]}题不填选项"))
+        answer, problem = _answer(type_name, cells.get("答案", ""), options)
+        if problem:
+            problems.append(RowProblem(number, "答案", problem))
+            continue
+        question["answer"] = answer
+        if cells.get("解析"):
+            question["explanation"] = cells["解析"]
+        tags = [t for t in re.split(r"[、,，;；\s]+", cells.get("标签", "")) if t]
+        if tags:
+            question["tags"] = tags
+        if cells.get("不打乱") in ("是", "Y", "y", "1", "TRUE", "true"):
+            question["shuffle"] = False
+        for issue in validate_question(question):
+            column = FIELD_COLUMNS.get(issue.field.split(".")[0].split("[")[0], issue.field)
+            problems.append(RowProblem(number, column, issue.expected))
+        questions.append(question)
+    if problems:
+        raise BankSheetError(problems)
+    if not questions:
+        raise BankSheetError([RowProblem(2, "题干", "表中没有题目")])
+    return {"bank": bank_id, "title": title, "questions": questions}
+
+
+def bank_yaml(bank: dict[str, Any]) -> str:
+    return yaml.safe_dump(bank, allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_bank_sheet(bank: dict[str, Any], path: Path) -> None:
+    """Export a bank (contract-4 data) to the same template, for editing in Excel."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = (bank.get("title") or bank["bank"])[:31]
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for question in bank["questions"]:
+        type_name = question["type"]
+        options = question.get("options") or {}
+        answer = question["answer"]
+        if type_name == "multiple":
+            answer_text = "".join(answer)
+        elif type_name == "judge":
+            answer_text = "正确" if answer else "错误"
+        elif type_name == "blank":
+            answer_text = "|".join(str(a) for a in answer)
+        else:
+            answer_text = str(answer)
+        sheet.append([
+            question["id"], TYPE_LABELS[type_name], question["stem"],
+            *[options.get(k, "") for k in OPTION_KEYS], answer_text,
+            question.get("explanation", ""), "、".join(question.get("tags", [])),
+            "是" if question.get("shuffle") is False else "",
+        ])
+    for column, width in zip("ABCDEFGHIJKLM", (10, 6, 50, 18, 18, 18, 18, 18, 18, 10, 40, 16, 8),
+                             strict=True):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    workbook.save(path)
