@@ -44,12 +44,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from learning_app.errors import register_error_handlers
     from learning_app.imports.views import bp as admin_imports_bp
     from learning_app.me.views import bp as me_bp
+    from learning_app.quiz.admin_views import bp as quiz_admin_bp
     from learning_app.quiz.api import bp as quiz_api_bp
+    from learning_app.quiz.pages import bp as quiz_pages_bp
     from learning_app.reading.api import bp as reading_bp
     from learning_app.site import bp as site_bp
 
     for blueprint in (auth_bp, me_bp, reading_bp, admin_orgs_bp, admin_members_bp,
-                      admin_trainings_bp, admin_imports_bp, quiz_api_bp, content_bp, site_bp):
+                      admin_trainings_bp, admin_imports_bp, quiz_api_bp, content_bp, site_bp,
+                      quiz_admin_bp, quiz_pages_bp):
         app.register_blueprint(blueprint)
     register_commands(app)
     register_error_handlers(app)

@@ -1,0 +1,121 @@
+"""Pages for editors and admins: item analysis of tests, per-member overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from learning_app.access import ADMIN_ROLES, EDITOR_ROLES, in_scope, roles_required, scope_root
+from learning_app.extensions import db
+from learning_app.models import Member, QuizTest, TestOverride
+from learning_app.models.orgs import subtree_ids
+from learning_app.models.types import TZ
+from learning_app.quiz.analysis import FLAG_LABELS, analyse_test, chart_bars, first_attempt_counts
+from learning_app.quiz.attempts import QuizRefused, add_override
+
+bp = Blueprint("quiz_admin", __name__, url_prefix="/app/quiz")
+
+
+# -- item analysis ---------------------------------------------------------------------
+
+@bp.get("/analysis/")
+@roles_required(*EDITOR_ROLES)
+def analysis_index() -> Any:
+    tests = list(db.session.scalars(select(QuizTest).order_by(QuizTest.id)))
+    return render_template("quiz_admin/analysis_index.html", tests=tests,
+                           counts=first_attempt_counts(db.session))
+
+
+@bp.get("/analysis/<test_id>")
+@roles_required(*EDITOR_ROLES)
+def analysis_show(test_id: str) -> Any:
+    test = db.session.get(QuizTest, test_id)
+    if test is None:
+        abort(404)
+    stats = analyse_test(db.session, test_id)
+    n = max((item.n for item in stats), default=0)
+    return render_template("quiz_admin/analysis.html", test=test, stats=stats,
+                           bars=chart_bars(stats), flag_labels=FLAG_LABELS,
+                           attempts=first_attempt_counts(db.session).get(test_id, 0), n=n)
+
+
+# -- overrides -------------------------------------------------------------------------
+
+def _overrides() -> list[tuple[TestOverride, Member, QuizTest]]:
+    rows = db.session.execute(
+        select(TestOverride, Member, QuizTest)
+        .join(Member, Member.id == TestOverride.member_id)
+        .join(QuizTest, QuizTest.id == TestOverride.test_id)
+        .where(Member.org_id.in_(subtree_ids(scope_root())))
+        .order_by(TestOverride.created_at.desc(), TestOverride.id.desc()))
+    return [(o, m, t) for o, m, t in rows]
+
+
+def _page(status: int = 200, error: str | None = None) -> Any:
+    tests = list(db.session.scalars(select(QuizTest).order_by(QuizTest.id)))
+    return render_template("quiz_admin/overrides.html", overrides=_overrides(), tests=tests,
+                           error=error, form=request.form, local=_local), status
+
+
+def _local(moment: dt.datetime | None) -> str:
+    """A naive UTC moment as Beijing time."""
+    if moment is None:
+        return "—"
+    return moment.replace(tzinfo=dt.UTC).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _int(name: str) -> int:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        raise QuizRefused(400, "延长时间和增加次数应为整数") from None
+
+
+def _moment(name: str) -> dt.datetime | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw)  # naive: Asia/Shanghai (see to_utc)
+    except ValueError:
+        raise QuizRefused(400, "时间格式应为 YYYY-MM-DDTHH:MM") from None
+
+
+@bp.get("/overrides/")
+@roles_required(*ADMIN_ROLES)
+def overrides() -> Any:
+    return _page()
+
+
+@bp.post("/overrides/")
+@roles_required(*ADMIN_ROLES)
+def overrides_add() -> Any:
+    code = (request.form.get("member_code") or "").strip()
+    member = db.session.scalar(select(Member).where(Member.code == code)) if code else None
+    if member is None:
+        return _page(404, "没有这个党员编号")
+    if not in_scope(member.org):
+        return _page(403, "该党员不在您管理的组织范围内")
+    test = db.session.get(QuizTest, (request.form.get("test_id") or "").strip())
+    if test is None:
+        return _page(404, "没有这个测试")
+    try:
+        opens_at, closes_at = _moment("opens_at"), _moment("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            raise QuizRefused(400, "截止时间应晚于开始时间")
+        add_override(db.session, test_id=test.id, member_id=member.id,
+                     reason=request.form.get("reason") or "",
+                     extra_minutes=_int("extra_minutes"), extra_attempts=_int("extra_attempts"),
+                     opens_at=opens_at, closes_at=closes_at, created_by=current_user.id)
+    except QuizRefused as exc:
+        db.session.rollback()
+        return _page(exc.status, exc.message)
+    flash(f"已为 {member.name}（{member.code}）设置“{test.title}”的调整", "ok")
+    return redirect(url_for(".overrides"))

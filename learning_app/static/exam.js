@@ -1,0 +1,433 @@
+/* The exam page: drives /api/quiz/ (start or resume, autosave, submit).
+   The server owns the clock; this page only counts down between re-syncs. */
+(function () {
+  "use strict";
+  var root = document.getElementById("exam");
+  if (!root) { return; }
+  var API = "/api/quiz";
+  var testId = root.getAttribute("data-test-id");
+  var csrf = root.getAttribute("data-csrf");
+  var viewAttempt = root.getAttribute("data-attempt-id");
+  var $ = function (id) { return document.getElementById(id); };
+  var LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+  var data = null;          // the attempt payload
+  var answers = {};         // position -> response as the member gave it
+  var queue = {};           // position -> response not yet saved
+  var inflight = {};        // position -> true while a save is on the wire
+  var failed = false;       // a save failed and waits for a retry
+  var retryTimer = null;
+  var deadline = null;      // Date.now() milliseconds when time runs out, or null
+  var tickTimer = null;
+  var syncTimer = null;
+  var finished = false;
+  var submitting = false;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function request(method, url, body) {
+    var options = { method: method, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        if (!response.ok) {
+          var error = new Error(json.error || ("请求失败（" + response.status + "）"));
+          error.status = response.status;
+          throw error;
+        }
+        return json;
+      });
+    });
+  }
+
+  function status(text, isError) {
+    var node = $("exam-status");
+    node.hidden = !text;
+    node.textContent = text || "";
+    node.className = "card" + (isError ? " exam-error" : "");
+  }
+
+  function isAnswered(value) {
+    if (value === null || value === undefined) { return false; }
+    if (Array.isArray(value)) { return value.length > 0; }
+    if (typeof value === "string") { return value.trim() !== ""; }
+    return true;
+  }
+
+  function judgeKey(value) {
+    if (value === true || value === "true") { return "true"; }
+    if (value === false || value === "false") { return "false"; }
+    return null;
+  }
+
+  // -- the clock -------------------------------------------------------------
+  function setRemaining(seconds) {
+    deadline = (seconds === null || seconds === undefined) ? null : Date.now() + seconds * 1000;
+    tick();
+  }
+
+  function remaining() {
+    return deadline === null ? null : Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+  }
+
+  function tick() {
+    var timer = $("exam-timer");
+    var left = remaining();
+    if (left === null) {
+      timer.textContent = "不限时";
+      timer.removeAttribute("data-seconds");
+      return;
+    }
+    var m = Math.floor(left / 60), s = left % 60;
+    timer.textContent = "剩余 " + (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+    timer.setAttribute("data-seconds", String(left));
+    var warn = left <= 300;
+    timer.classList.toggle("warning", warn);
+    $("exam-time-warning").hidden = !warn || finished;
+    if (left === 0 && !finished) { doSubmit(true); }
+  }
+
+  function resync() {
+    if (!data || finished) { return; }
+    request("GET", API + "/attempts/" + data.attempt_id).then(function (fresh) {
+      if (fresh.status !== "open") { showResult(fresh); return; }
+      setRemaining(fresh.remaining_seconds);
+    }).catch(function () { /* keep counting; the next minute tries again */ });
+  }
+
+  // -- saving ------------------------------------------------------------------
+  function mark(position, text, kind) {
+    var node = document.querySelector("#q-" + position + " .exam-saved");
+    if (!node) { return; }
+    node.textContent = text;
+    node.setAttribute("data-state", kind);
+  }
+
+  function showFailure(on) {
+    failed = on;
+    $("exam-save-error").hidden = !on;
+  }
+
+  function pendingCount() {
+    return Object.keys(queue).length + Object.keys(inflight).length;
+  }
+
+  function record(position, value) {
+    answers[position] = value;
+    queue[position] = value;
+    mark(position, "保存中…", "saving");
+    updateSheet();
+    flush();
+  }
+
+  function flush() {
+    if (finished) { return Promise.resolve(); }
+    var jobs = Object.keys(queue).filter(function (p) { return !inflight[p]; }).map(saveOne);
+    return Promise.all(jobs);
+  }
+
+  function saveOne(position) {
+    var value = queue[position];
+    inflight[position] = true;
+    delete queue[position];
+    var body = { response: isAnswered(value) ? value : null };
+    return request("PUT", API + "/attempts/" + data.attempt_id + "/answers/" + position, body)
+      .then(function () {
+        delete inflight[position];
+        if (!(position in queue)) { mark(position, "已保存", "saved"); }
+        if (!Object.keys(queue).length && failed) { showFailure(false); }
+        if (position in queue) { return saveOne(position); }
+      }, function (error) {
+        delete inflight[position];
+        if (error.status === 409) {  // the attempt ended on the server
+          finishFromServer();
+          return;
+        }
+        if (error.status === 400 || error.status === 404) {
+          mark(position, "答案无法保存：" + error.message, "error");
+          return;
+        }
+        if (!(position in queue)) { queue[position] = value; }
+        mark(position, "未保存", "error");
+        showFailure(true);
+        scheduleRetry();
+      });
+  }
+
+  function scheduleRetry() {
+    if (retryTimer) { return; }
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, 5000);
+  }
+
+  function finishFromServer() {
+    request("GET", API + "/attempts/" + data.attempt_id).then(showResult, function (error) {
+      status(error.message, true);
+    });
+  }
+
+  // -- rendering ---------------------------------------------------------------
+  function optionLabel(question, key) {
+    var options = question.options || [];
+    for (var i = 0; i < options.length; i++) {
+      if (String(options[i].key) === String(key)) {
+        return (question.type === "judge" ? "" : LETTERS[i] + ". ") + options[i].text;
+      }
+    }
+    return String(key);
+  }
+
+  function renderQuestion(question) {
+    var pos = question.position;
+    var card = el("section", { "class": "card exam-q", id: "q-" + pos,
+      "data-position": String(pos), "data-type": question.type });
+    var head = el("p", { "class": "exam-q-head" });
+    head.appendChild(el("strong", {}, "第" + pos + "题"));
+    head.appendChild(el("span", { "class": "hint" },
+      " " + (question.type_label || "") + " · " + question.points + "分"));
+    head.appendChild(el("span", { "class": "exam-saved", "data-state": "none" }, ""));
+    card.appendChild(head);
+    card.appendChild(el("p", { "class": "exam-stem" }, question.stem));
+    var saved = answers[pos];
+    if (question.type === "blank") {
+      var input = el("input", { type: "text", name: "q-" + pos, maxlength: "200",
+        autocomplete: "off", "aria-label": "第" + pos + "题答案", placeholder: "请输入答案" });
+      input.className = "exam-blank";
+      if (isAnswered(saved)) { input.value = String(saved); }
+      var debounce = null;
+      var send = function () {
+        if (debounce) { clearTimeout(debounce); debounce = null; }
+        var value = input.value.trim();
+        if ((answers[pos] || "") === value) { return; }
+        record(pos, value === "" ? null : value);
+      };
+      input.addEventListener("input", function () {
+        if (debounce) { clearTimeout(debounce); }
+        mark(pos, "输入中…", "typing");
+        debounce = setTimeout(send, 600);
+      });
+      input.addEventListener("blur", send);
+      card.appendChild(input);
+    } else {
+      var multiple = question.type === "multiple";
+      var list = el("div", { "class": "exam-options", role: multiple ? "group" : "radiogroup" });
+      (question.options || []).forEach(function (option, i) {
+        var key = String(option.key);
+        var label = el("label", { "class": "exam-option" });
+        var box = el("input", { type: multiple ? "checkbox" : "radio", name: "q-" + pos,
+          value: key });
+        if (multiple) {
+          box.checked = Array.isArray(saved) && saved.indexOf(key) >= 0;
+        } else if (question.type === "judge") {
+          box.checked = judgeKey(saved) === key;
+        } else {
+          box.checked = saved === key;
+        }
+        label.appendChild(box);
+        if (question.type !== "judge") {
+          label.appendChild(el("span", { "class": "exam-letter" }, LETTERS[i]));
+        }
+        label.appendChild(el("span", { "class": "exam-option-text" }, option.text));
+        box.addEventListener("change", function () {
+          if (multiple) {
+            var picked = [];
+            list.querySelectorAll("input:checked").forEach(function (b) { picked.push(b.value); });
+            record(pos, picked.length ? picked : null);
+          } else if (question.type === "judge") {
+            record(pos, key === "true");
+          } else {
+            record(pos, key);
+          }
+        });
+        list.appendChild(label);
+      });
+      card.appendChild(list);
+    }
+    if (pos in data.responses) { setTimeout(function () { mark(pos, "已保存", "saved"); }, 0); }
+    return card;
+  }
+
+  function updateSheet() {
+    if (!data) { return; }
+    var done = 0;
+    data.questions.forEach(function (q) {
+      var on = isAnswered(answers[q.position]);
+      if (on) { done += 1; }
+      var button = document.querySelector("#exam-sheet-grid [data-position='" + q.position + "']");
+      if (button) {
+        button.classList.toggle("answered", on);
+        button.setAttribute("aria-label", "第" + q.position + "题 " + (on ? "已答" : "未答"));
+      }
+    });
+    $("exam-progress").textContent = "已答 " + done + "/" + data.questions.length;
+  }
+
+  function renderExam() {
+    var holder = $("exam-questions");
+    holder.textContent = "";
+    var grid = $("exam-sheet-grid");
+    grid.textContent = "";
+    data.questions.forEach(function (q) {
+      holder.appendChild(renderQuestion(q));
+      var button = el("button", { type: "button", "data-position": String(q.position) },
+        String(q.position));
+      button.addEventListener("click", function () {
+        var target = $("q-" + q.position);
+        if (window.matchMedia("(max-width: 40rem)").matches) { $("exam-sheet").hidden = true; }
+        target.scrollIntoView({ behavior: "smooth", block: "start" });
+        var first = target.querySelector("input");
+        if (first) { first.focus({ preventScroll: true }); }
+      });
+      grid.appendChild(button);
+    });
+    $("exam-top").hidden = false;
+    $("exam-actions").hidden = false;
+    status("");
+    updateSheet();
+    tick();
+  }
+
+  // -- submitting --------------------------------------------------------------
+  function unanswered() {
+    return data.questions.filter(function (q) { return !isAnswered(answers[q.position]); })
+      .map(function (q) { return q.position; });
+  }
+
+  function askSubmit() {
+    var missing = unanswered();
+    $("exam-confirm-text").textContent = missing.length
+      ? "还有 " + missing.length + " 道题未作答：第 " + missing.join("、") + " 题。交卷后不能再修改。"
+      : "全部题目都已作答。交卷后不能再修改。";
+    $("exam-confirm").hidden = false;
+    $("exam-confirm-ok").focus();
+  }
+
+  function doSubmit(automatic) {
+    if (submitting || finished || !data) { return; }
+    submitting = true;
+    $("exam-confirm").hidden = true;
+    $("exam-submit").disabled = true;
+    status(automatic ? "时间到，正在自动交卷……" : "正在交卷……");
+    flush().then(function () {
+      return request("POST", API + "/attempts/" + data.attempt_id + "/submit");
+    }).then(showResult, function (error) {
+      submitting = false;
+      $("exam-submit").disabled = false;
+      status("交卷失败：" + error.message + "。请检查网络后再点“交卷”。", true);
+      if (automatic) { setTimeout(function () { doSubmit(true); }, 5000); }
+    });
+  }
+
+  function formatAnswer(question, answer) {
+    if (answer === null || answer === undefined || answer === "") { return "（未作答）"; }
+    if (question.type === "judge") {
+      var key = judgeKey(answer);
+      return key ? optionLabel(question, key) : String(answer);
+    }
+    if (question.type === "blank") {
+      return Array.isArray(answer) ? answer.join(" 或 ") : String(answer);
+    }
+    var keys = Array.isArray(answer) ? answer : [answer];
+    return keys.map(function (k) { return optionLabel(question, k); }).join("；");
+  }
+
+  function showResult(result) {
+    finished = true;
+    submitting = false;
+    if (tickTimer) { clearInterval(tickTimer); }
+    if (syncTimer) { clearInterval(syncTimer); }
+    if (retryTimer) { clearTimeout(retryTimer); }
+    data = result;
+    ["exam-top", "exam-actions", "exam-sheet", "exam-confirm", "exam-time-warning",
+      "exam-save-error"].forEach(function (id) { $(id).hidden = true; });
+    $("exam-questions").textContent = "";
+    status("");
+    var box = $("exam-result");
+    box.textContent = "";
+    var summary = el("div", { "class": "card exam-score", "data-testid": "result" });
+    summary.appendChild(el("h2", {}, result.status === "expired" ? "时间到，已自动交卷" : "已交卷"));
+    var line = el("p", { "class": "big" });
+    line.appendChild(el("strong", { "data-testid": "score" }, String(result.score)));
+    line.appendChild(document.createTextNode(" / " + result.max_score + " 分"));
+    summary.appendChild(line);
+    summary.appendChild(el("p", { "class": "exam-verdict " + (result.passed ? "ok" : "bad"),
+      "data-testid": "verdict" }, result.passed ? "合格" : "不合格"));
+    if (!result.review) {
+      summary.appendChild(el("p", { "class": "hint" }, "正确答案和解析将在测试结束后公布。"));
+    }
+    var back = el("a", { "class": "button", href: root.getAttribute("data-list-url") }, "返回测试列表");
+    summary.appendChild(back);
+    box.appendChild(summary);
+    if (result.review) {
+      var byPos = {};
+      result.questions.forEach(function (q) { byPos[q.position] = q; });
+      var mine = result.responses || {};
+      result.review.forEach(function (item) {
+        var q = byPos[item.position] || { type: "", stem: "", options: [] };
+        var right = item.fraction >= 1;
+        var card = el("section", { "class": "card exam-review " + (right ? "right" : "wrong"),
+          id: "r-" + item.position });
+        var head = el("p", { "class": "exam-q-head" });
+        head.appendChild(el("strong", {}, "第" + item.position + "题"));
+        head.appendChild(el("span", { "class": right ? "ok" : "bad" },
+          " " + (right ? "正确" : (item.fraction > 0 ? "部分正确" : "错误")) +
+          " · 得 " + item.points + " 分"));
+        card.appendChild(head);
+        card.appendChild(el("p", { "class": "exam-stem" }, q.stem));
+        card.appendChild(el("p", {}, "你的答案：" + formatAnswer(q, mine[String(item.position)])));
+        card.appendChild(el("p", { "class": "exam-right" }, "正确答案：" + formatAnswer(q, item.answer)));
+        if (item.explanation) {
+          card.appendChild(el("p", { "class": "hint" }, "解析：" + item.explanation));
+        }
+        box.appendChild(card);
+      });
+    }
+    box.hidden = false;
+    window.scrollTo(0, 0);
+  }
+
+  // -- start -------------------------------------------------------------------
+  function begin(payload) {
+    data = payload;
+    answers = {};
+    Object.keys(payload.responses || {}).forEach(function (k) { answers[k] = payload.responses[k]; });
+    if (payload.status !== "open") { showResult(payload); return; }
+    setRemaining(payload.remaining_seconds);
+    renderExam();
+    tickTimer = setInterval(tick, 1000);
+    syncTimer = setInterval(resync, 60000);
+  }
+
+  $("exam-submit").addEventListener("click", askSubmit);
+  $("exam-confirm-cancel").addEventListener("click", function () { $("exam-confirm").hidden = true; });
+  $("exam-confirm-ok").addEventListener("click", function () { doSubmit(false); });
+  $("exam-retry").addEventListener("click", function () {
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    flush();
+  });
+  $("exam-card-toggle").addEventListener("click", function () {
+    $("exam-sheet").hidden = !$("exam-sheet").hidden;
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { resync(); }
+  });
+  window.addEventListener("online", function () { flush(); });
+  window.addEventListener("beforeunload", function (event) {
+    if (!finished && pendingCount()) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  var loading = viewAttempt
+    ? request("GET", API + "/attempts/" + viewAttempt)
+    : request("POST", API + "/tests/" + encodeURIComponent(testId) + "/attempts");
+  loading.then(begin, function (error) {
+    status(error.message || "加载失败，请刷新页面重试。", true);
+  });
+})();
