@@ -17,10 +17,12 @@ from learning_app.models import Attempt, Member
 from learning_app.models.types import utcnow
 from learning_app.quiz.attempts import (
     QuizRefused,
+    answer_feedback,
     attempt_payload,
     expire_if_due,
     iso,
     member_tests,
+    practice_feedback_allowed,
     save_answer,
     start_attempt,
     submit,
@@ -74,8 +76,13 @@ def answer(attempt_id: int, position: int) -> Any:
     if not isinstance(data, dict) or "response" not in data:
         raise QuizRefused(400, "请求格式不正确：需要 {\"response\": …}")
     now = utcnow()
-    saved_at = save_answer(db.session, _own_attempt(attempt_id), position, data["response"], now)
-    return jsonify(position=position, saved_at=iso(saved_at))
+    attempt = _own_attempt(attempt_id)
+    saved_at = save_answer(db.session, attempt, position, data["response"], now)
+    body: dict[str, Any] = {"position": position, "saved_at": iso(saved_at)}
+    if practice_feedback_allowed(db.session, attempt):
+        # Practice gives feedback at once; it counts for nothing, so the key may show.
+        body["feedback"] = answer_feedback(db.session, attempt, position, data["response"])
+    return jsonify(body)
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learning_app.dbsetup import begin_write
 from learning_app.ledger import award, dialect_insert, org_on
 from learning_app.models import (
     Attempt,
@@ -209,6 +210,9 @@ def attempts_used(session: Session, test_id: str, member_id: int) -> int:
 def start_attempt(session: Session, test_id: str, member: Member, now: dt.datetime,
                   seed: int | None = None) -> Attempt:
     """Resume the member's open attempt, or start a new one (committed)."""
+    member_id = member.id
+    begin_write(session)
+    member = session.get_one(Member, member_id)
     test_row = session.get(QuizTest, test_id)
     if test_row is None:
         raise QuizRefused(404, "没有找到这个测试")
@@ -270,7 +274,9 @@ def responses_of(session: Session, attempt_id: int) -> dict[int, Any]:
 def save_answer(session: Session, attempt: Attempt, position: int, response: Any,
                 now: dt.datetime) -> dt.datetime:
     """Upsert one answer while the attempt is open (deadline + grace); returns saved_at."""
-    attempt = expire_if_due(session, attempt, now)
+    attempt_id = attempt.id
+    begin_write(session)  # the status check below and the write are one transaction
+    attempt = expire_if_due(session, session.get_one(Attempt, attempt_id), now)
     if attempt.status != "open":
         raise QuizRefused(409, "本次作答已结束，答案未保存")
     question = session.get(AttemptQuestion, (attempt.id, position))
@@ -432,6 +438,18 @@ def review_items(session: Session, questions: list[AttemptQuestion], responses: 
                       "explanation": data.get("explanation"), "fraction": fraction,
                       "points": float((question.points * Decimal(str(fraction))).quantize(CENT))})
     return items
+
+
+def practice_feedback_allowed(session: Session, attempt: Attempt) -> bool:
+    test = session.get(QuizTest, attempt.test_id)
+    return test is not None and definition(test).practice
+
+
+def answer_feedback(session: Session, attempt: Attempt, position: int, response: Any
+                    ) -> dict[str, Any]:
+    """Right or wrong, the answer and its explanation: practice sets only."""
+    question = session.get_one(AttemptQuestion, (attempt.id, position))
+    return review_items(session, [question], {position: response})[0]
 
 
 def member_tests(session: Session, member: Member, now: dt.datetime) -> list[dict[str, Any]]:

@@ -129,6 +129,22 @@
     flush();
   }
 
+  // Practice sets only: the server says at once whether the answer was right.
+  function showFeedback(position, item) {
+    var card = document.getElementById("q-" + position);
+    if (!card) { return; }
+    var old = card.querySelector(".exam-feedback");
+    if (old) { old.parentNode.removeChild(old); }
+    var q = null;
+    data.questions.forEach(function (each) { if (each.position === position) { q = each; } });
+    var right = item.fraction >= 1;
+    var box = el("div", { "class": "exam-feedback " + (right ? "right" : "wrong") });
+    box.appendChild(el("p", { "class": right ? "ok" : "bad" }, right ? "回答正确" : "回答错误"));
+    if (!right && q) { box.appendChild(el("p", {}, "正确答案：" + formatAnswer(q, item.answer))); }
+    if (item.explanation) { box.appendChild(el("p", { "class": "hint" }, "解析：" + item.explanation)); }
+    card.appendChild(box);
+  }
+
   function flush() {
     if (finished) { return Promise.resolve(); }
     var jobs = Object.keys(queue).filter(function (p) { return !inflight[p]; }).map(saveOne);
@@ -141,9 +157,10 @@
     delete queue[position];
     var body = { response: isAnswered(value) ? value : null };
     return request("PUT", API + "/attempts/" + data.attempt_id + "/answers/" + position, body)
-      .then(function () {
+      .then(function (reply) {
         delete inflight[position];
         if (!(position in queue)) { mark(position, "已保存", "saved"); }
+        if (reply && reply.feedback) { showFeedback(position, reply.feedback); }
         if (!Object.keys(queue).length && failed) { showFailure(false); }
         if (position in queue) { return saveOne(position); }
       }, function (error) {

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from learning_app.extensions import db
 from learning_app.models import (
     Attempt,
+    AttemptAnswer,
     AttemptQuestion,
     CreditEntry,
     Member,
@@ -461,3 +462,57 @@ def test_after_close_review_hides_the_key_in_the_submit_response(
     assert "review" not in result and "answer" not in keys_of(result)
     assert not any(text in body for text in EXPLANATIONS)
     assert client.post("/api/quiz/tests/live/attempts").status_code == 400  # no CSRF token
+
+
+def test_concurrent_saves_and_starts_never_fail_on_a_busy_database(
+        app: Flask, quizzes: Path, make_member: MakeMember) -> None:
+    """Many examinees at once: no "database is locked" on SQLite, nothing lost anywhere."""
+    members = [make_member() for _ in range(6)]
+    ids = [m.id for m in members]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(ids))
+
+    def examinee(member_id: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                member = db.session.get_one(Member, member_id)
+                attempt = start_attempt(db.session, "exam", member, at(1))
+                for position, response in correct(attempt.id).items():
+                    save_answer(db.session, attempt, position, response, at(2))
+                db.session.remove()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=examinee, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.rollback()  # end this thread's older read snapshot (SQLite)
+    stored = db.session.scalar(select(func.count()).select_from(AttemptAnswer))
+    assert stored == len(ids) * 5
+
+
+def test_practice_answers_get_feedback_at_once(client, quizzes: Path,
+                                               make_member: MakeMember) -> None:
+    from tests.app.conftest import login
+
+    member = make_member()
+    token = login(client, member)
+    started = client.post("/api/quiz/tests/drill/attempts", headers={"X-CSRFToken": token})
+    body = started.get_json()
+    first = body["questions"][0]
+    right = correct(body["attempt_id"])[first["position"]]
+    reply = client.put(f"/api/quiz/attempts/{body['attempt_id']}/answers/{first['position']}",
+                       json={"response": right}, headers={"X-CSRFToken": token}).get_json()
+    assert reply["feedback"]["fraction"] == 1 and reply["feedback"]["explanation"]
+    # A real test never tells during the attempt.
+    live = client.post("/api/quiz/tests/live/attempts", headers={"X-CSRFToken": token})
+    live_body = live.get_json()
+    q = live_body["questions"][0]
+    saved = client.put(f"/api/quiz/attempts/{live_body['attempt_id']}/answers/{q['position']}",
+                       json={"response": correct(live_body["attempt_id"])[q["position"]]},
+                       headers={"X-CSRFToken": token}).get_json()
+    assert "feedback" not in saved
