@@ -16,6 +16,7 @@ from learning_app.extensions import db
 from learning_app.models import Attempt, QuizTest
 from learning_app.models.types import TZ, utcnow
 from learning_app.quiz.attempts import definition, in_audience, member_tests
+from learning_app.quiz.wrong_book import wrong_book
 
 bp = Blueprint("quiz_pages", __name__, url_prefix="/app/tests")
 
@@ -57,6 +58,13 @@ def index() -> Any:
     exams = [t for t in tests if not t["practice"]]
     practice = [t for t in tests if t["practice"]]
     return render_template("quiz/tests.html", exams=exams, practice=practice)
+
+
+@bp.get("/wrong-book")
+@login_required
+def wrong_book_page() -> Any:
+    items = wrong_book(db.session, current_user.id, utcnow())
+    return render_template("quiz/wrong_book.html", items=items)
 
 
 @bp.get("/<test_id>/take")

@@ -516,3 +516,33 @@ def test_practice_answers_get_feedback_at_once(client, quizzes: Path,
                        json={"response": correct(live_body["attempt_id"])[q["position"]]},
                        headers={"X-CSRFToken": token}).get_json()
     assert "feedback" not in saved
+
+
+def test_wrong_book_keeps_the_latest_mistakes_only(client, quizzes: Path,
+                                                   make_member: MakeMember) -> None:
+    from learning_app.quiz.wrong_book import wrong_book
+    from tests.app.conftest import login
+
+    member = make_member()
+    first = start_attempt(db.session, "drill", member, at(1))
+    keys = correct(first.id)
+    wrong_pos, right_pos = sorted(keys)[:2]
+    wrong_choice = next(k for k in "ABCD" if k != keys[wrong_pos])
+    save_answer(db.session, first, wrong_pos, wrong_choice, at(2))
+    save_answer(db.session, first, right_pos, keys[right_pos], at(2))
+    book = wrong_book(db.session, member.id, at(3))
+    assert [item["response"] for item in book] == [wrong_choice]
+    missed_id = book[0]["question_id"]
+    # A real test whose answers are not published yet never shows up in the book.
+    exam = start_attempt(db.session, "exam", member, at(4))
+    answer_all(exam, at(5), wrong=True)
+    submit(db.session, exam.id, at(6))
+    assert {item["question_id"] for item in wrong_book(db.session, member.id, at(7))} == {
+        missed_id}
+    token = login(client, member)
+    page = client.get("/app/tests/wrong-book").get_data(as_text=True)
+    assert page.count('data-testid="wrong-item"') == 1 and "您的答案" in page
+    assert token
+    # Answered right later: out of the book.
+    save_answer(db.session, first, wrong_pos, keys[wrong_pos], at(8))
+    assert missed_id not in {i["question_id"] for i in wrong_book(db.session, member.id, at(9))}
