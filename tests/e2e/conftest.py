@@ -6,12 +6,14 @@ machine; under CI (CI set) that is a failure: .ci/run installs it.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -141,3 +143,63 @@ def phone(browser: Any) -> Iterator[Any]:
                                   locale="zh-CN")
     yield context
     context.close()
+
+
+READER_PASSWORD = "Reader#2026"
+
+
+@contextlib.contextmanager
+def running_app(site_dir: Path, port: int, db_path: Path, *, member_code: str,
+                member_name: str, overrides: dict[str, Any] | None = None,
+                setup: Callable[[], None] | None = None) -> Iterator[str]:
+    """The real app on the site's origin, with one signed-up member; yields its URL.
+
+    ``setup`` runs inside the app context to add what a test needs (articles,
+    quizzes). The member's password is READER_PASSWORD.
+    """
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from learning_app import create_app
+    from learning_app.auth.passwords import hash_password
+    from learning_app.extensions import db
+    from learning_app.memberships import open_membership
+    from learning_app.models import Member, Organization
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SITE_DIR": str(site_dir),
+        "SECRET_KEY": "e2e", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64,
+        **(overrides or {}),
+    })
+    with app.app_context():
+        upgrade()
+        org = Organization(code="QC", name="中共青川县委", kind="county", path="/1/", depth=0)
+        db.session.add(org)
+        db.session.flush()
+        member = Member(code=member_code, name=member_name, phone="13900001111",
+                        password_hash=hash_password(READER_PASSWORD),
+                        must_change_password=False)
+        db.session.add(member)
+        db.session.flush()
+        open_membership(db.session, member, org, dt.date(2020, 1, 1))
+        db.session.commit()
+        if setup:
+            setup()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def sign_in(page: Any, base_url: str, code: str) -> None:
+    """Sign in through the real form and land on 我的学习."""
+    page.goto(base_url + "/app/login")
+    page.fill("input[name=login]", code)
+    page.fill("input[name=password]", READER_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base_url + "/app/")

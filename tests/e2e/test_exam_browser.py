@@ -2,54 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from learning_app import create_app
-from learning_app.auth.passwords import hash_password
-from learning_app.extensions import db
-from learning_app.memberships import open_membership
-from learning_app.models import Member, Organization
 from tests.app.test_quiz_attempts import LIVE, PRACTICE, load
-
-PASSWORD = "Examinee#2026"
+from tests.e2e.conftest import running_app, sign_in
 
 
 @pytest.fixture
 def exam_server(site_dir: Path, port: int, tmp_path: Path) -> Iterator[str]:
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'exam.db'}",
-        "SITE_DIR": str(site_dir), "SECRET_KEY": "e2e", "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 64,
-    })
-    with app.app_context():
-        upgrade()
-        org = Organization(code="QC", name="中共青川县委", kind="county", path="/1/", depth=0)
-        db.session.add(org)
-        db.session.flush()
-        member = Member(code="E2E002", name="王建国", phone="13900002222",
-                        password_hash=hash_password(PASSWORD), must_change_password=False)
-        db.session.add(member)
-        db.session.flush()
-        open_membership(db.session, member, org, dt.date(2020, 1, 1))
-        db.session.commit()
-        load(tmp_path / "quizzes", LIVE, PRACTICE)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
+    with running_app(site_dir, port, tmp_path / "exam.db", member_code="E2E002",
+                     member_name="王建国",
+                     setup=lambda: load(tmp_path / "quizzes", LIVE, PRACTICE)) as url:
+        yield url
 
 
 def answer(page: Any, position: int) -> None:
@@ -75,11 +43,7 @@ def test_member_takes_a_test_on_a_phone(exam_server: str, phone: Any) -> None:
     page = phone.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(exam_server + "/app/login")
-    page.fill("input[name=login]", "E2E002")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(exam_server + "/app/")
+    sign_in(page, exam_server, "E2E002")
     page.click("nav.menu >> text=测试")
     page.wait_for_url(exam_server + "/app/tests/")
     assert "练习" in page.inner_text("main")
@@ -137,11 +101,7 @@ def test_a_failed_save_warns_and_retries(exam_server: str, phone: Any) -> None:
     page = phone.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(exam_server + "/app/login")
-    page.fill("input[name=login]", "E2E002")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(exam_server + "/app/")
+    sign_in(page, exam_server, "E2E002")
     page.goto(exam_server + "/app/tests/live/take")
     page.wait_for_selector(".exam-q")
     page.route("**/answers/**", lambda route: route.abort())
