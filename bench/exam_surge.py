@@ -133,7 +133,8 @@ def prepare(url: str, site_dir: Path, quiz_dir: Path, prefix: str, count: int,
     from learning_app.auth.passwords import hash_password
     from learning_app.extensions import db
     from learning_app.memberships import open_membership
-    from learning_app.models import Member, Organization
+    from learning_app.models import Member
+    from learning_app.models.orgs import add_organization
     from learning_app.quiz.loader import load_quizzes
     from learning_app.quiz.store import store
 
@@ -142,16 +143,10 @@ def prepare(url: str, site_dir: Path, quiz_dir: Path, prefix: str, count: int,
     with app.app_context():
         upgrade()
         print("quizzes: " + store(db.session, load_quizzes(quiz_dir)).summary(), flush=True)
-        root = Organization(code=f"{prefix}-QC", name="压测县委", kind="county",
-                            parent_id=None, path="", depth=0)
-        db.session.add(root)
-        db.session.flush()
-        root.path = f"/{root.id}/"
-        village = Organization(code=f"{prefix}-QC-01", name="压测村党支部", kind="village",
-                               parent_id=root.id, path="", depth=1)
-        db.session.add(village)
-        db.session.flush()
-        village.path = f"{root.path}{village.id}/"
+        root = add_organization(db.session, code=f"{prefix}-QC", name="压测县委",
+                                kind="county")
+        village = add_organization(db.session, code=f"{prefix}-QC-01", name="压测村党支部",
+                                   kind="village", parent=root)
         password_hash = hash_password(hb.PASSWORD)  # one hash for all: only a sample signs in
         members = []
         for n in range(count):

@@ -139,22 +139,17 @@ def prepare_database(url: str, site_dir: Path, prefix: str, clients: int,
     from learning_app.auth.passwords import hash_password
     from learning_app.extensions import db
     from learning_app.memberships import open_membership
-    from learning_app.models import Article, Member, Organization
+    from learning_app.models import Article, Member
+    from learning_app.models.orgs import add_organization
     from learning_app.models.types import local_today
 
     app = make_app(url, site_dir)
     with app.app_context():
         upgrade()
-        root = Organization(code=f"{prefix}-QC", name="基准测试县委", kind="county",
-                            parent_id=None, path="", depth=0)
-        db.session.add(root)
-        db.session.flush()
-        root.path = f"/{root.id}/"
-        village = Organization(code=f"{prefix}-QC-01", name="基准测试村党支部", kind="village",
-                               parent_id=root.id, path="", depth=1)
-        db.session.add(village)
-        db.session.flush()
-        village.path = f"{root.path}{village.id}/"
+        root = add_organization(db.session, code=f"{prefix}-QC", name="基准测试县委",
+                                kind="county")
+        village = add_organization(db.session, code=f"{prefix}-QC-01", name="基准测试村党支部",
+                                   kind="village", parent=root)
         published = local_today() - dt.timedelta(days=30)
         for spec in articles:
             db.session.add(Article(

@@ -14,6 +14,7 @@ from learning_app.demo.names import (
     village_names,
 )
 from learning_app.models import Organization
+from learning_app.models.orgs import child_path
 
 ROOT_CODE = "QC"
 ROOT_NAME = "中共青川县委"
@@ -62,7 +63,7 @@ def _set_paths(session: Session, orgs: list[tuple[Organization, Organization | N
     # per level inserts that level in a single batch, then the paths follow.
     session.flush()
     for org, parent in orgs:
-        org.path = (parent.path if parent else "/") + f"{org.id}/"
+        org.path = child_path(parent, org.id)
 
 
 def build_tree(session: Session, rng: random.Random) -> DemoTree:

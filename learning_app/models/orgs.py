@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Index, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.sql import Select
 
 from learning_app.extensions import db
@@ -55,3 +55,20 @@ class Organization(db.Model):
 def subtree_ids(root: Organization) -> Select[tuple[int]]:
     """A sub-select of the ids of ``root`` and everything below it."""
     return select(Organization.id).where(Organization.path.startswith(root.path, autoescape=True))
+
+
+def child_path(parent: Organization | None, org_id: int) -> str:
+    """The materialized path of organization ``org_id`` under ``parent``."""
+    return (parent.path if parent else "/") + f"{org_id}/"
+
+
+def add_organization(session: Session, *, code: str, name: str, kind: str,
+                     parent: Organization | None = None, sort_order: int = 0) -> Organization:
+    """Insert one organization with its path (its own id is known only after a flush)."""
+    org = Organization(code=code, name=name, kind=kind, path="",
+                       parent_id=parent.id if parent else None,
+                       depth=parent.depth + 1 if parent else 0, sort_order=sort_order)
+    session.add(org)
+    session.flush()
+    org.path = child_path(parent, org.id)
+    return org

@@ -25,6 +25,7 @@ from learning_app.auth.passwords import hash_password
 from learning_app.extensions import db, limiter
 from learning_app.memberships import open_membership
 from learning_app.models import Article, Member, Organization
+from learning_app.models.orgs import add_organization
 
 PASSWORD = "Dangjian#2026"
 
@@ -118,13 +119,8 @@ class Tree:
         self.orgs: dict[str, Organization] = {}
 
     def add(self, code: str, name: str, kind: str, parent: str | None) -> Organization:
-        parent_org = self.orgs.get(parent) if parent else None
-        org = Organization(code=code, name=name, kind=kind,
-                           parent_id=parent_org.id if parent_org else None, path="",
-                           depth=(parent_org.depth + 1) if parent_org else 0)
-        db.session.add(org)
-        db.session.flush()
-        org.path = (parent_org.path if parent_org else "/") + f"{org.id}/"
+        org = add_organization(db.session, code=code, name=name, kind=kind,
+                               parent=self.orgs[parent] if parent else None)
         self.orgs[code] = org
         return org
 
