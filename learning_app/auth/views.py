@@ -105,11 +105,16 @@ def unauthorized() -> Any:
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+# The hot JSON endpoints check status, auth version and the initial password in
+# their own SQL (reading/service.py, quiz/autosave.py).
+SELF_CHECKING_ENDPOINTS = frozenset({"reading.heartbeat", "quiz_api.answer"})
+
+
 @bp.before_app_request
 def require_new_password() -> Any:
     """An initial password must be changed before anything else."""
-    if request.endpoint == "reading.heartbeat":
-        return None  # checked inside the heartbeat's own transaction, without a user load
+    if request.endpoint in SELF_CHECKING_ENDPOINTS:
+        return None  # checked inside their own transaction, without a user load
     if not current_user.is_authenticated or not current_user.must_change_password:
         return None
     if request.endpoint in ("auth.change_password", "auth.logout", "static",

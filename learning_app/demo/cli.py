@@ -27,7 +27,8 @@ def load_demo_command() -> None:
         f"{result.villages}个村党支部、{result.communities}个社区党组织、"
         f"{result.departments}个县直部门党组织；党员{result.members}名（免于学时要求"
         f"{result.exempt}名），组织关系转接{result.transfers}次；阅读记录{result.readings}条，"
-        f"培训{result.trainings}场、参训{result.attendances}人次，学时台账共"
+        f"培训{result.trainings}场、参训{result.attendances}人次，"
+        f"2026年下半年测试已交卷{result.exam_attempts}人、合格{result.exam_passed}人，学时台账共"
         f"{result.ledger_rows}条。")
     codes = " / ".join(account.code for account in DEMO_ACCOUNTS)
     click.echo(f"演示账号：{codes}，密码均为 {DEMO_PASSWORD}")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from learning_app.auth.passwords import hash_password
 from learning_app.demo.accounts import DEMO_PASSWORD
+from learning_app.demo.exams import take_demo_exam
 from learning_app.demo.history import HistoryBuilder
 from learning_app.demo.people import apply_transfers, insert_people, make_people
 from learning_app.demo.tree import ROOT_CODE, build_tree
@@ -42,6 +43,8 @@ class LoadResult:
     trainings: int
     attendances: int
     ledger_rows: int
+    exam_attempts: int
+    exam_passed: int
 
 
 def existing_data(session: Session) -> str | None:
@@ -78,6 +81,7 @@ def load_demo(session: Session, *, today: dt.date | None = None,
         history = HistoryBuilder(session, rng, tree, people,
                                  [a for a in articles if a.published <= last_day],
                                  last_day).build()
+        exams = take_demo_exam(session, rng, people, last_day)
         session.commit()
     except BaseException:
         session.rollback()
@@ -89,4 +93,6 @@ def load_demo(session: Session, *, today: dt.date | None = None,
         departments=len(tree.departments), members=len(people),
         exempt=sum(1 for p in people if p.exempt_reason), transfers=len(moved),
         readings=history.readings, trainings=history.trainings,
-        attendances=history.attendances, ledger_rows=history.ledger_rows)
+        attendances=history.attendances,
+        ledger_rows=history.ledger_rows + exams.passed, exam_attempts=exams.attempts,
+        exam_passed=exams.passed)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning_app.dbsetup import begin_write
-from learning_app.ledger import award, dialect_insert, org_on
+from learning_app.ledger import award, org_on
 from learning_app.models import (
     Attempt,
     AttemptAnswer,
@@ -35,6 +35,7 @@ from learning_app.models import (
     TestOverride,
 )
 from learning_app.models.types import TZ, local_date
+from learning_app.quiz.autosave import SaveRefused, save_response
 from learning_app.quiz.loader import TestDefinition
 from learning_app.quiz.types import get_type
 
@@ -272,26 +273,30 @@ def responses_of(session: Session, attempt_id: int) -> dict[int, Any]:
 
 
 def save_answer(session: Session, attempt: Attempt, position: int, response: Any,
-                now: dt.datetime) -> dt.datetime:
+                now: dt.datetime, *, auth_version: str | None = None) -> dt.datetime:
     """Upsert one answer while the attempt is open (deadline + grace); returns saved_at."""
-    attempt_id = attempt.id
-    begin_write(session)  # the status check below and the write are one transaction
-    attempt = expire_if_due(session, session.get_one(Attempt, attempt_id), now)
-    if attempt.status != "open":
-        raise QuizRefused(409, "本次作答已结束，答案未保存")
-    question = session.get(AttemptQuestion, (attempt.id, position))
-    if question is None:
-        raise QuizRefused(404, "没有这道题")
-    if not get_type(question.presented["type"]).valid_response(question.presented, response):
-        raise QuizRefused(400, "答案格式不正确")
-    statement = dialect_insert(session, AttemptAnswer.__table__).values(
-        attempt_id=attempt.id, position=position, response=response, saved_at=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=["attempt_id", "position"],
-        set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at})
-    session.execute(statement)
-    session.commit()
-    return now
+    return save_for(session, attempt.id, attempt.member_id, position, response, now,
+                    auth_version=auth_version).saved_at
+
+
+@dataclass(frozen=True)
+class Saved:
+    saved_at: dt.datetime
+    practice: bool
+
+
+def save_for(session: Session, attempt_id: int, member_id: int, position: int,
+             response: Any, now: dt.datetime, *, auth_version: str | None = None) -> Saved:
+    """The autosave (``autosave.save_response``); an attempt found past its grace is
+    finished here, as it stands, and the save refused."""
+    try:
+        state = save_response(session, attempt_id, member_id, position, response, now,
+                              grace=GRACE, auth_version=auth_version)
+    except SaveRefused as refused:
+        if refused.expired:
+            submit(session, attempt_id, now, expired=True)
+        raise QuizRefused(refused.status, refused.message) from None
+    return Saved(now, state.practice)
 
 
 # -- submitting, grading, expiring ---------------------------------------------------
@@ -299,6 +304,24 @@ def save_answer(session: Session, attempt: Attempt, position: int, response: Any
 def _due(attempt: Attempt, now: dt.datetime) -> bool:
     return (attempt.status == "open" and attempt.deadline_at is not None
             and now > attempt.deadline_at + GRACE)
+
+
+def score_attempt(session: Session, attempt_id: int) -> tuple[Decimal, Decimal]:
+    """(score, max_score) of the stored answers against the pinned versions."""
+    responses = responses_of(session, attempt_id)
+    score = max_score = Decimal(0)
+    for question in questions_of(session, attempt_id):
+        version = session.get_one(QuestionVersion, question.question_version_id)
+        data = {**version.data, "id": version.question_id}
+        fraction = get_type(data["type"]).grade(data, responses.get(question.position))
+        max_score += question.points
+        score += (question.points * Decimal(str(fraction))).quantize(CENT, ROUND_HALF_UP)
+    return score, max_score
+
+
+def passes(score: Decimal, max_score: Decimal, pass_score: float) -> bool:
+    """Whether a score reaches the pass mark (a percentage of the maximum)."""
+    return max_score > 0 and score * 100 >= Decimal(str(pass_score)) * max_score
 
 
 def submit(session: Session, attempt_id: int, now: dt.datetime, *,
@@ -325,15 +348,8 @@ def submit(session: Session, attempt_id: int, now: dt.datetime, *,
     # An attempt finished by the clock counts as handed in at its deadline.
     stamp = deadline if (expired and deadline is not None) else now
     test = definition(session.get_one(QuizTest, test_id))
-    responses = responses_of(session, attempt_id)
-    score = max_score = Decimal(0)
-    for question in questions_of(session, attempt_id):
-        version = session.get_one(QuestionVersion, question.question_version_id)
-        data = {**version.data, "id": version.question_id}
-        fraction = get_type(data["type"]).grade(data, responses.get(question.position))
-        max_score += question.points
-        score += (question.points * Decimal(str(fraction))).quantize(CENT, ROUND_HALF_UP)
-    passed = max_score > 0 and score * 100 >= Decimal(str(test.pass_score)) * max_score
+    score, max_score = score_attempt(session, attempt_id)
+    passed = passes(score, max_score, test.pass_score)
     session.execute(update(table).where(table.c.id == attempt_id).values(
         submitted_at=stamp, score=score, max_score=max_score, passed=passed, graded_at=now))
     if passed and not test.practice and test.credit_hours_on_pass > 0:
@@ -438,11 +454,6 @@ def review_items(session: Session, questions: list[AttemptQuestion], responses: 
                       "explanation": data.get("explanation"), "fraction": fraction,
                       "points": float((question.points * Decimal(str(fraction))).quantize(CENT))})
     return items
-
-
-def practice_feedback_allowed(session: Session, attempt: Attempt) -> bool:
-    test = session.get(QuizTest, attempt.test_id)
-    return test is not None and definition(test).practice
 
 
 def answer_feedback(session: Session, attempt: Attempt, position: int, response: Any

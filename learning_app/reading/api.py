@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
+from learning_app.auth.identity import session_identity
 from learning_app.extensions import db
 from learning_app.reading.service import Beat, BeatRejected, record
 
@@ -50,24 +51,9 @@ def parse_beat(data: Any) -> Beat:
     return Beat(article_id, view_id, seq, _flag(data.get("resume")))
 
 
-def _identity() -> tuple[int, str | None] | None:
-    """The signed-in member from the session, without loading the member.
-
-    The heartbeat checks status and auth version inside its own transaction;
-    only a remember-me cookie (no session yet) takes Flask-Login's full path.
-    """
-    user_id = str(session.get("_user_id") or "")
-    member_text, _, version = user_id.partition(":")
-    if member_text.isdigit():
-        return int(member_text), version
-    if current_user.is_authenticated:
-        return int(current_user.id), str(current_user.auth_version)
-    return None
-
-
 @bp.post("/reading/heartbeat")
 def heartbeat() -> Any:
-    identity = _identity()
+    identity = session_identity()
     if identity is None:
         return jsonify(error="请先登录"), 401
     # JSON from fetch(); form fields from navigator.sendBeacon (CSRF in the body).

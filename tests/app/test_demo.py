@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,6 +17,7 @@ from learning_app.demo.loader import AlreadyLoaded, LoadResult, load_demo
 from learning_app.extensions import db
 from learning_app.models import (
     Article,
+    Attempt,
     CreditEntry,
     Member,
     Membership,
@@ -23,6 +25,9 @@ from learning_app.models import (
     ReadingProgress,
     Training,
 )
+from learning_app.quiz.attempts import score_attempt
+from learning_app.quiz.loader import load_quizzes
+from learning_app.quiz.store import store
 from tests.app.conftest import login
 
 TODAY = dt.date(2026, 11, 26)
@@ -188,3 +193,27 @@ def test_leaves_real_data_alone(ctx: Flask, articles: dict[str, Article]) -> Non
     outcome = ctx.test_cli_runner().invoke(args=["load-demo"])
     assert outcome.exit_code == 0 and "未做任何改动" in outcome.output
     assert count(Organization) == 1 and count(Member) == 0
+
+
+def test_demo_exam_history_is_graded_by_the_engine(ctx: Flask,
+                                                   articles: dict[str, Article]) -> None:
+    store(db.session, load_quizzes(Path(__file__).resolve().parents[2] / "quizzes"))
+    result = load()
+    attempts = db.session.scalars(select(Attempt)).all()
+    assert len(attempts) == result.exam_attempts > 300
+    assert 0 < result.exam_passed < result.exam_attempts
+    opens = dt.datetime(2026, 11, 23, 0, 0)  # 08:00 in Shanghai
+    for attempt in attempts:
+        assert attempt.status == "submitted" and attempt.test_id == "2026-H2"
+        assert opens <= attempt.started_at < attempt.submitted_at
+        assert attempt.submitted_at < dt.datetime(2026, 11, 25, 16, 0)  # before TODAY
+        assert score_attempt(db.session, attempt.id) == (attempt.score, attempt.max_score)
+        assert attempt.max_score == 100
+    passed = {a.member_id for a in attempts if a.passed}
+    assert len(passed) == result.exam_passed
+    rows = db.session.execute(select(CreditEntry.member_id, CreditEntry.hours).where(
+        CreditEntry.source_key == "test:2026-H2")).all()
+    assert sorted(m for m, _ in rows) == sorted(passed)
+    assert {float(h) for _, h in rows} == {2.0}
+    member = db.session.scalar(select(Member).where(Member.code == "demo-member"))
+    assert member is not None and member.id not in {a.member_id for a in attempts}

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from learning_app.extensions import db
 from learning_app.models import (
@@ -33,9 +33,11 @@ from learning_app.quiz.attempts import (
     member_tests,
     review_allowed,
     save_answer,
+    save_for,
     start_attempt,
     submit,
 )
+from learning_app.quiz.autosave import SaveRefused, SaveState, check
 from learning_app.quiz.loader import load_quizzes
 from learning_app.quiz.store import store
 from tests.app.conftest import MakeMember, login
@@ -546,3 +548,90 @@ def test_wrong_book_keeps_the_latest_mistakes_only(client, quizzes: Path,
     # Answered right later: out of the book.
     save_answer(db.session, first, wrong_pos, keys[wrong_pos], at(8))
     assert missed_id not in {i["question_id"] for i in wrong_book(db.session, member.id, at(9))}
+
+
+def test_a_save_racing_a_submit_waits_for_it_and_is_refused(app: Flask, quizzes: Path,
+                                                           make_member: MakeMember) -> None:
+    """An answer acknowledged after grading would be lost: the save must wait on
+    the attempt row held by a submit in progress, then find the attempt closed."""
+    member = make_member()
+    attempt = start_attempt(db.session, "exam", member, at(0))
+    attempt_id, member_id = attempt.id, member.id
+    db.session.remove()
+    outcome: list[object] = []
+    with db.engine.connect() as submitter:
+        # A submit's first statement, its transaction left open.
+        submitter.execute(update(Attempt.__table__).where(Attempt.__table__.c.id == attempt_id)
+                          .values(status="submitted"))
+
+        def save() -> None:
+            with app.app_context():
+                try:
+                    save_for(db.session, attempt_id, member_id, 1, None, at(1))
+                    outcome.append("saved")
+                except QuizRefused as refused:
+                    outcome.append(refused.status)
+                finally:
+                    db.session.remove()
+
+        thread = threading.Thread(target=save)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive() and outcome == []  # waiting on the row, not reading past it
+        submitter.commit()
+    thread.join(10)
+    assert outcome == [409]
+    assert db.session.scalar(select(func.count()).select_from(AttemptAnswer).where(
+        AttemptAnswer.attempt_id == attempt_id)) == 0
+
+
+def test_save_rules_without_a_database() -> None:
+    now = at(0)
+    state = SaveState(status="open", deadline_at=now, member_status="active",
+                      auth_version="3", must_change_password=False,
+                      presented={"type": "single", "options": [{"key": "A"}, {"key": "B"}]},
+                      practice=False)
+    assert check(state, "B", now + GRACE, GRACE, "3") == state.presented
+    refusals = {
+        "no attempt": (None, "A", now, "3"),
+        "signed out by a password change": (state, "A", now, "2"),
+        "past the grace": (state, "A", now + GRACE + dt.timedelta(seconds=1), "3"),
+        "not an option": (state, "C", now, "3"),
+    }
+    statuses = {}
+    for name, (given, response, moment, version) in refusals.items():
+        with pytest.raises(SaveRefused) as refused:
+            check(given, response, moment, GRACE, version)
+        statuses[name] = (refused.value.status, refused.value.expired)
+    assert statuses == {"no attempt": (404, False), "signed out by a password change": (401, False),
+                        "past the grace": (409, True), "not an option": (400, False)}
+
+
+def test_the_autosave_checks_the_member_without_the_user_load(
+        app: Flask, quizzes: Path, client: Any, make_member: MakeMember) -> None:
+    """The answer endpoint skips Flask-Login's user load; its SQL must refuse
+    what the user load would have: a stranger, no session, an initial password,
+    a password changed elsewhere."""
+    member, stranger = make_member(), make_member()
+    token = login(client, member)
+    attempt_id = client.post("/api/quiz/tests/live/attempts",
+                             headers={"X-CSRFToken": token}).get_json()["attempt_id"]
+    url = f"/api/quiz/attempts/{attempt_id}/answers/1"
+    outsider = app.test_client()
+    other = login(outsider, stranger)
+    assert outsider.put(url, json={"response": None},
+                        headers={"X-CSRFToken": other}).status_code == 404
+    anonymous = app.test_client()
+    assert anonymous.put(url, json={"response": None}).status_code in (400, 401)  # CSRF first
+    db.session.execute(update(Member.__table__).where(Member.__table__.c.id == member.id)
+                       .values(must_change_password=True))
+    db.session.commit()
+    reply = client.put(url, json={"response": None}, headers={"X-CSRFToken": token})
+    assert (reply.status_code, reply.get_json()["error"]) == (403, "请先修改初始密码")
+    db.session.execute(update(Member.__table__).where(Member.__table__.c.id == member.id)
+                       .values(must_change_password=False,
+                               auth_version=Member.__table__.c.auth_version + 1))
+    db.session.commit()
+    assert client.put(url, json={"response": None},
+                      headers={"X-CSRFToken": token}).status_code == 401
+    assert db.session.scalar(select(func.count()).select_from(AttemptAnswer)) == 0
