@@ -41,13 +41,18 @@ test: $(STAMP)
 	$(BIN)/pytest --db sqlite
 	$(BIN)/pytest --db postgres tests/app
 
-## bench: site build, member import and reading heartbeat benchmarks
+## bench: site build, member import, heartbeat, exam surge and report benchmarks
 bench: $(STAMP)
 	$(BIN)/python bench/site_build.py --n 1000
 	$(BIN)/python bench/site_build.py --n 5000
 	$(BIN)/python bench/import_members.py --n 100000
 	$(BIN)/python bench/heartbeat.py --clients 50 --db sqlite
 	$(BIN)/python bench/heartbeat.py --clients 50 --db postgres
+	$(BIN)/python bench/exam_surge.py --examinees 2000 --db postgres
+	$(BIN)/python bench/exam_surge.py --examinees 2000 --db sqlite
+	$(BIN)/python bench/reports.py --members 100000 --db sqlite
+	$(BIN)/python bench/reports.py --members 100000 --db postgres
+	$(BIN)/python bench/reports.py --members 1000000 --db postgres
 
 clean:
 	rm -rf site .cache .pytest_cache .ruff_cache

@@ -178,8 +178,12 @@ def prepare_database(url: str, site_dir: Path, prefix: str, clients: int,
 
 
 @contextlib.contextmanager
-def database(kind: str, workdir: Path) -> Iterator[tuple[str, str]]:
-    """Yield (SQLAlchemy URL, a description) of the database to use."""
+def database(kind: str, workdir: Path, *, fast: bool = False) -> Iterator[tuple[str, str]]:
+    """Yield (SQLAlchemy URL, a description) of the database to use.
+
+    ``fast`` turns fsync off on a throwaway server: for benchmarks that time
+    reads after a bulk load, not commits.
+    """
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'bench.db'}", f"SQLite WAL file in {workdir}"
         return
@@ -190,8 +194,9 @@ def database(kind: str, workdir: Path) -> Iterator[tuple[str, str]]:
         return
     from learning_app.devtools.pgserver import throwaway_postgres
 
-    with throwaway_postgres(fast=False) as url:
-        yield url, "throwaway PostgreSQL server (durable settings: fsync on)"
+    with throwaway_postgres(fast=fast) as url:
+        yield url, ("throwaway PostgreSQL server (fsync off for the bulk load)" if fast
+                    else "throwaway PostgreSQL server (durable settings: fsync on)")
 
 
 # --------------------------------------------------------------------------- the server

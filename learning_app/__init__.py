@@ -48,11 +48,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from learning_app.quiz.api import bp as quiz_api_bp
     from learning_app.quiz.pages import bp as quiz_pages_bp
     from learning_app.reading.api import bp as reading_bp
+    from learning_app.reports.api import bp as reports_api_bp
+    from learning_app.reports.views import bp as reports_bp
     from learning_app.site import bp as site_bp
 
     for blueprint in (auth_bp, me_bp, reading_bp, admin_orgs_bp, admin_members_bp,
                       admin_trainings_bp, admin_imports_bp, quiz_api_bp, content_bp, site_bp,
-                      quiz_admin_bp, quiz_pages_bp):
+                      quiz_admin_bp, quiz_pages_bp, reports_bp, reports_api_bp):
         app.register_blueprint(blueprint)
     register_commands(app)
     register_error_handlers(app)

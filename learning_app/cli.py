@@ -58,6 +58,7 @@ def register_commands(app: Flask) -> None:
     from learning_app.imports.cli import import_members_command, import_orgs_command
     from learning_app.quiz.cli import load_quizzes_command, sweep_attempts_command
     from learning_app.quiz.excel_cli import export_bank_command, import_bank_command
+    from learning_app.reports.cli import report_group
 
     for command in (sync_content_command, set_account_command, import_orgs_command,
                     import_members_command, load_demo_command, load_quizzes_command,
@@ -68,3 +69,4 @@ def register_commands(app: Flask) -> None:
             command.callback = with_appcontext(command.callback)
             command.callback._dj_appcontext = True  # type: ignore[attr-defined]
         app.cli.add_command(command)
+    app.cli.add_command(report_group)  # its subcommands take the app context themselves

@@ -34,6 +34,12 @@ def transfer(session: Session, member: Member, to_org: Organization, on: dt.date
     Credits already earned keep the organization they were earned in.
     """
     current = current_membership(session, member)
+    if current is None:
+        # Back on the roll after leaving it: memberships never overlap.
+        last = session.scalar(select(Membership.ended_on).where(
+            Membership.member_id == member.id).order_by(Membership.ended_on.desc()).limit(1))
+        if last is not None and on <= last:
+            raise TransferError(f"转接日期须晚于{last.isoformat()}（上一段组织关系的结束日）")
     if current is not None:
         if current.org_id == to_org.id:
             raise TransferError("已在该组织")

@@ -14,11 +14,19 @@ from learning_app.models.quiz import (
     TestOverride,
 )
 from learning_app.models.reading import ReadingClock, ReadingProgress, ReadingView
+from learning_app.models.reports import (
+    ReportDirty,
+    ReportMemberHours,
+    ReportMemberStats,
+    ReportOrgStats,
+    ReportPeriod,
+)
 from learning_app.models.training import Training, TrainingAttendance
 
 __all__ = [
     "Article", "Attempt", "AttemptAnswer", "AttemptQuestion", "CreditEntry", "CreditTarget",
     "Member", "Membership", "Organization", "QuestionVersion", "QuizBank", "QuizTest",
-    "ReadingClock", "ReadingProgress", "ReadingView", "TestOverride", "Training",
+    "ReadingClock", "ReadingProgress", "ReadingView", "ReportDirty", "ReportMemberHours",
+    "ReportMemberStats", "ReportOrgStats", "ReportPeriod", "TestOverride", "Training",
     "TrainingAttendance",
 ]

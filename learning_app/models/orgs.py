@@ -10,6 +10,8 @@ from learning_app.extensions import db
 
 # Kinds as they appear in import files (Chinese) and in the database.
 ORG_KINDS: dict[str, str] = {
+    "province": "省委",  # province and city: the scale the reports are built for
+    "city": "市委",
     "county": "县委",
     "township": "乡镇党委",
     "urban_rural": "城乡党委",

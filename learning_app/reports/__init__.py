@@ -1,0 +1,1 @@
+"""Participation reports (contract 5): rollups, figures, dashboard and exports."""
