@@ -289,6 +289,8 @@ def _add_to_orgs(session: Session, key: str, delta: dict[int, Counts]) -> None:
 def refresh(session: Session, today: dt.date | None = None) -> int:
     """Apply every marked member to the built periods; how many members."""
     today = today or local_today()
+    if not _pending(session, today):
+        return 0  # the common case: no write lock for a report that changes nothing
     done = 0
     while True:
         try:
@@ -312,6 +314,16 @@ def refresh(session: Session, today: dt.date | None = None) -> int:
             session.rollback()
             raise
         done += len(claimed)
+
+
+def _pending(session: Session, today: dt.date) -> bool:
+    """Whether a refresh has anything to do: marked members, or a running period
+    whose roll is older than today."""
+    pending = session.scalar(select(ReportDirty.member_id).limit(1)) is not None or any(
+        parse_period(key).reference_day(today) != as_of
+        for key, as_of in session.execute(select(ReportPeriod.key, ReportPeriod.as_of)))
+    session.commit()  # end the read: the refresh proper starts with its lock
+    return pending
 
 
 def _advance(session: Session, row: ReportPeriod, period: Period, today: dt.date) -> None:

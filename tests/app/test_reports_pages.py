@@ -7,6 +7,7 @@ pinned there, so the page shows the same numbers on any real date.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 from io import BytesIO
@@ -273,3 +274,19 @@ def test_the_csv_export(client: FlaskClient, tree: Tree, county_admin: Member) -
     assert not response.data.startswith(b"\xef\xbb\xbf\xef\xbb\xbf")  # and only one
     assert _filename(response) == "参学统计_中共青川县委_2026年下半年.csv"
     assert "龙泉镇党委" in response.data.decode("utf-8-sig")
+
+
+def test_a_running_period_shows_who_is_on_track_and_large_rolls_get_no_name_list(
+        client: FlaskClient, tree: Tree, county_admin: Member,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("learning_app.reports.views.local_today", lambda: dt.date(2026, 12, 10))
+    login(client, county_admin)
+    html = page(client, f"/app/reports/?org={tree['QC'].id}&period=2026-H2")
+    # 5 on the roll, 3 behind the target to date (see test_reports.py): 2 on track.
+    assert tile(tiles_of(html), "学时达标率") == (
+        "40.0% 达标 2 / 应学 5（按全期目标）；按至今进度达标 2 人")
+    assert "以下 3 名党员期内学时低于折算目标" in section(html, "督学提醒")
+    monkeypatch.setattr("learning_app.reports.views.REMINDER_MAX_ROLL", 4)
+    html = page(client, f"/app/reports/?org={tree['QC'].id}&period=2026-H2")
+    assert "本级应学党员超过 4 人，名单请进入县级及以下组织查看" in section(html, "督学提醒")
+    assert "按至今进度" not in tiles_of(html)
