@@ -219,6 +219,12 @@ def build(session: Session, key: str, today: dt.date | None = None) -> ReportPer
             f"SELECT :p, x.* FROM ({hours}) x"), params)
         session.execute(text(ORG_COUNTS_SQL), {"p": period.key})
         session.commit()
+        if dialect == "postgresql":
+            # Fresh statistics for the planner: with the tables' pre-build estimate
+            # (a few rows) a county's report hashed every organization of the period
+            # instead of looking up its own (bench/reports.py).
+            session.execute(text("ANALYZE report_org_stats, report_member_stats"))
+            session.commit()
     except BaseException:
         session.rollback()
         raise
