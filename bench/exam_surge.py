@@ -13,10 +13,11 @@
    ``csrf_token``) and the X-CSRFToken header by ``flask_wtf.csrf.generate_csrf``
    in a test request context holding that session. One examinee is checked
    against the real ``/app/login`` form and ``/api/quiz/tests`` first.
-3. gunicorn (2 sync workers) on loopback; examinees start uniformly within
-   ``--ramp`` seconds, each: POST start, 20 x (think ~``--think-ms``, PUT the
-   answer; about 10 % of positions are answered twice), POST submit; a small
-   share (``--double-submit``) sends a second submit in parallel.
+3. gunicorn (``--workers`` sync workers, 4 as deployed) on loopback;
+   examinees start uniformly within ``--ramp`` seconds, each: POST start,
+   20 x (think ~``--think-ms``, PUT the answer; about 10 % of positions are
+   answered twice), POST submit; a small share (``--double-submit``) sends a
+   second submit in parallel.
    The default think time, 10 s a question (Gaussian, sd a third of it), is a
    fast examinee: the test allows 30 minutes for 20 questions, and a member
    reading a Chinese stem and four options on a phone takes longer. With all
@@ -605,7 +606,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ramp", type=float, default=60.0)
     parser.add_argument("--think-ms", type=float, default=10_000.0,
                         help="mean time to read and answer one question (default 10 s)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4,
+                        help="gunicorn sync workers (default 4, as the README deploys: while "
+                             "one waits for its commit's WAL flush another can run)")
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--double-submit", type=float, default=0.05,
                         help="share of examinees who submit twice in parallel")
