@@ -24,6 +24,7 @@ from learning_app.extensions import db
 from learning_app.models import Organization
 from learning_app.models.ledger import SOURCE_TYPES
 from learning_app.models.types import local_today
+from learning_app.reports.export import csv_text, xlsx_bytes
 from learning_app.reports.figures import member_list, reminders, report
 
 bp = Blueprint("reports", __name__, url_prefix="/app/reports")
@@ -162,26 +163,18 @@ def _download(body: bytes, mimetype: str, org: Organization, period: Period, ext
     return response
 
 
-@bp.get("/export.xlsx")
+@bp.get("/export.<fmt>")
 @admin_required
-def export_xlsx() -> Response:
+def export(fmt: str) -> Response:
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
     today = local_today()
     org, period = resolve(today)  # scope and period first: a 404 needs no exporter
-    from learning_app.reports.export import xlsx_bytes  # written apart; imported when used
-
-    body = xlsx_bytes(db.session, org, period.key, today=today)
-    return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     org, period, "xlsx")
-
-
-@bp.get("/export.csv")
-@admin_required
-def export_csv() -> Response:
-    today = local_today()
-    org, period = resolve(today)  # scope and period first: a 404 needs no exporter
-    from learning_app.reports.export import csv_text  # written apart; imported when used
-
+    if fmt == "xlsx":
+        body = xlsx_bytes(db.session, org, period.key, today=today)
+        return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml"
+                         ".sheet", org, period, fmt)
     text = csv_text(db.session, org, period.key, today=today)
     # Excel reads a CSV as UTF-8 only with the byte order mark.
     body = (text if text.startswith("\ufeff") else "\ufeff" + text).encode("utf-8")
-    return _download(body, "text/csv; charset=utf-8", org, period, "csv")
+    return _download(body, "text/csv; charset=utf-8", org, period, fmt)
