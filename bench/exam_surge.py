@@ -48,10 +48,8 @@ import multiprocessing as mp
 import os
 import random
 import secrets
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -624,18 +622,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, hb._interrupt)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
-    os.environ.update(hb.ARGON2_ENV)
+    hb.bench_process()
     prefix = uuid.uuid4().hex[:6]
     try:
         with contextlib.ExitStack() as cleanup:
-            workdir = Path(tempfile.mkdtemp(prefix="dj-exam-surge-"))
-            cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
-            site_dir = workdir / "site"
-            site_dir.mkdir()
-            (site_dir / "index.html").write_text("<h1>bench</h1>", encoding="utf-8")
+            workdir, site_dir = hb.scratch(cleanup, "dj-exam-surge-")
             keys = write_quizzes(workdir / "quizzes")
             url, described = cleanup.enter_context(hb.database(args.db, workdir))
             names: list[str] = []

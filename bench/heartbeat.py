@@ -984,21 +984,33 @@ def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def bench_process() -> None:
+    """What every bench process sets first: Ctrl-C and SIGTERM unwind its cleanups
+    (even if started ignoring SIGINT), and the app's secret and cheap argon2."""
     signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
     os.environ.update(ARGON2_ENV)
+
+
+def scratch(cleanup: contextlib.ExitStack, prefix: str) -> tuple[Path, Path]:
+    """A work directory that ``cleanup`` removes, and in it a stub site for the app."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+    site_dir = workdir / "site"
+    site_dir.mkdir()
+    (site_dir / "index.html").write_text("<h1>bench</h1>", encoding="utf-8")
+    return workdir, site_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bench_process()
     sys.path.insert(0, str(ROOT))
     run_id = uuid.uuid4().hex[:8]
     try:
         with contextlib.ExitStack() as cleanup:
-            workdir = Path(tempfile.mkdtemp(prefix="dj-heartbeat-"))
-            cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
-            site_dir = workdir / "site"
-            site_dir.mkdir()
-            (site_dir / "index.html").write_text("<h1>bench</h1>", encoding="utf-8")
+            workdir, site_dir = scratch(cleanup, "dj-heartbeat-")
             # Unwound in reverse: generator, then gunicorn, then the database server.
             url, described = cleanup.enter_context(database(args.db, workdir))
             articles = article_specs(run_id, args.seconds)

@@ -28,23 +28,22 @@ The last line is one JSON object: {"members", "ledger_rows", "db", "root_ms",
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import heartbeat as hb  # bench/heartbeat.py: the database to run against
+import heartbeat as hb  # bench/heartbeat.py: process setup, scratch dir, database, app
 
 PER_VILLAGE = 30
 TOWNSHIPS_PER_COUNTY = 15
@@ -52,15 +51,6 @@ ROWS_PER_MEMBER = 40
 TODAY = dt.date(2026, 11, 26)
 PERIOD = "2026-H2"
 TARGETS = {"root_ms": 500.0, "county_ms": 100.0, "speedup": 20.0}
-
-
-def make_app(url: str, workdir: Path) -> Any:
-    from learning_app import create_app
-
-    site = workdir / "site"
-    site.mkdir(exist_ok=True)
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SITE_DIR": str(site),
-                       "SECRET_KEY": "bench-" + uuid.uuid4().hex})
 
 
 # --------------------------------------------------------------------------- the slice
@@ -245,8 +235,6 @@ def naive_root(session: Any, key: str) -> Any:
                SUM(CASE WHEN exempt THEN 0 ELSE passed END)
         FROM ({stats}) s"""), params).one()
     total = session.execute(text(f"SELECT SUM(hours) FROM ({hours}) h"), params).scalar_one()
-    from decimal import Decimal
-
     return Counts(*(int(x or 0) for x in row),
                   hours=Decimal(str(total or 0)).quantize(Decimal("0.01")))
 
@@ -260,17 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 100 <= args.members <= 5_000_000:
         parser.error("--members 100..5000000")
-    workdir = Path(tempfile.mkdtemp(prefix="dj-reports-bench-"))
-    try:
-        with hb.database(args.db, workdir, fast=True) as (url, described):
-            summary = run(args, url, described, workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    hb.bench_process()
+    with contextlib.ExitStack() as cleanup:
+        workdir, site_dir = hb.scratch(cleanup, "dj-reports-bench-")
+        url, described = cleanup.enter_context(hb.database(args.db, workdir, fast=True))
+        summary = run(args, url, described, site_dir)
     print(json.dumps(summary, ensure_ascii=False))
     return 0 if summary["agree"] else 1
 
 
-def run(args: argparse.Namespace, url: str, described: str, workdir: Path) -> dict[str, Any]:
+def run(args: argparse.Namespace, url: str, described: str, site_dir: Path) -> dict[str, Any]:
     from flask_migrate import upgrade
     from sqlalchemy import select, text
 
@@ -279,7 +266,7 @@ def run(args: argparse.Namespace, url: str, described: str, workdir: Path) -> di
     from learning_app.reports.figures import report
     from learning_app.reports.rollup import build
 
-    app = make_app(url, workdir)
+    app = hb.make_app(url, site_dir)
     with app.app_context():
         upgrade()
         began = time.perf_counter()
