@@ -35,7 +35,7 @@ from learning_app.models import (
     TestOverride,
 )
 from learning_app.models.types import TZ, local_date
-from learning_app.quiz.autosave import SaveRefused, save_response
+from learning_app.quiz.autosave import SaveRefused, past_grace, save_response
 from learning_app.quiz.loader import TestDefinition
 from learning_app.quiz.types import get_type
 
@@ -306,8 +306,7 @@ def save_for(session: Session, attempt_id: int, member_id: int, position: int,
 # -- submitting, grading, expiring ---------------------------------------------------
 
 def _due(attempt: Attempt, now: dt.datetime) -> bool:
-    return (attempt.status == "open" and attempt.deadline_at is not None
-            and now > attempt.deadline_at + GRACE)
+    return attempt.status == "open" and past_grace(attempt.deadline_at, now, GRACE)
 
 
 def score_attempt(session: Session, attempt_id: int) -> tuple[Decimal, Decimal]:

@@ -93,6 +93,11 @@ def _state(row: Any) -> SaveState:
         practice=bool(row.practice))
 
 
+def past_grace(deadline_at: dt.datetime | None, now: dt.datetime, grace: dt.timedelta) -> bool:
+    """Whether an attempt with this deadline no longer accepts anything (untimed: never)."""
+    return deadline_at is not None and now > deadline_at + grace
+
+
 def check(state: SaveState | None, response: Any, now: dt.datetime, grace: dt.timedelta,
           auth_version: str | None) -> dict[str, Any]:
     """Why a save is refused, as a ``SaveRefused``; the presented question otherwise.
@@ -108,7 +113,7 @@ def check(state: SaveState | None, response: Any, now: dt.datetime, grace: dt.ti
         raise SaveRefused(403, "请先修改初始密码")
     if state.status != "open":
         raise SaveRefused(409, "本次作答已结束，答案未保存")
-    if state.deadline_at is not None and now > state.deadline_at + grace:
+    if past_grace(state.deadline_at, now, grace):
         raise SaveRefused(409, "本次作答已结束，答案未保存", expired=True)
     if state.presented is None:
         raise SaveRefused(404, "没有这道题")

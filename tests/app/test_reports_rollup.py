@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from learning_app.domain.participation import Counts, parse_period, prorated_target
 from learning_app.extensions import db
-from learning_app.ledger import award
+from learning_app.ledger import award, org_on
 from learning_app.memberships import (
     TransferError,
     current_membership,
@@ -81,7 +81,7 @@ def apply(op: tuple, members: list[Member], tree: Tree, serial: list[int]) -> No
     assert member is not None
     if kind == "credit":
         when = day(op[2])
-        org_id = _org_on(member, when)
+        org_id = org_on(db.session, member.id, when)
         if org_id is None:
             return
         serial[0] += 1
@@ -114,12 +114,6 @@ def apply(op: tuple, members: list[Member], tree: Tree, serial: list[int]) -> No
             return
         leave_roll(db.session, member, "transferred", day(op[2]))
     db.session.commit()
-
-
-def _org_on(member: Member, when: dt.date) -> int | None:
-    return db.session.scalar(select(Membership.org_id).where(
-        Membership.member_id == member.id, Membership.started_on <= when,
-        (Membership.ended_on.is_(None)) | (Membership.ended_on >= when)))
 
 
 def recompute(key: str) -> dict[int, Counts]:
