@@ -56,14 +56,18 @@ def set_account_command(code: str, password: str, role: str | None,
 def register_commands(app: Flask) -> None:
     from learning_app.demo.cli import load_demo_command
     from learning_app.imports.cli import import_members_command, import_orgs_command
-    from learning_app.quiz.cli import load_quizzes_command, sweep_attempts_command
+    from learning_app.quiz.cli import (
+        load_quizzes_command,
+        regrade_command,
+        sweep_attempts_command,
+    )
     from learning_app.quiz.excel_cli import export_bank_command, import_bank_command
     from learning_app.reports.cli import report_group
 
     for command in (sync_content_command, set_account_command, import_orgs_command,
                     import_members_command, load_demo_command, load_quizzes_command,
                     import_bank_command, export_bank_command,
-                    sweep_attempts_command):
+                    sweep_attempts_command, regrade_command):
         # The flask command pushes an app context; the test runner does not.
         if not getattr(command.callback, "_dj_appcontext", False):
             command.callback = with_appcontext(command.callback)

@@ -14,11 +14,11 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from site_builder import registry
+from site_builder import plan_facts, registry
 from site_builder.articles import Article, is_article_path, load_articles
 from site_builder.booklet import QrCodes, booklet_markdown, fill_booklet, qr_figure
 from site_builder.config import SiteBuilderConfig
-from site_builder.errors import ContentError
+from site_builder.errors import ContentError, SourceError
 from site_builder.feeds import FEEDS, rss
 from site_builder.indexes import (
     booklet_src,
@@ -39,6 +39,7 @@ from site_builder.render import article_header, neighbours_nav, tracker_tag
 log = logging.getLogger("mkdocs.plugins.site_builder")
 PACKAGE = Path(__file__).parent
 ASSETS = {"assets/dj/site.css": PACKAGE / "assets" / "site.css",
+          "assets/dj/a11y.js": PACKAGE / "assets" / "a11y.js",
           "assets/dj/tracker.js": PACKAGE / "assets" / "tracker.js"}
 
 
@@ -68,6 +69,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
         config.extra_css.append("assets/dj/site.css")
+        config.extra_javascript.append("assets/dj/a11y.js")
         self.site_url = config.site_url or "/"
         return config
 
@@ -80,6 +82,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             ((src, f.content_string) for src, f in sorted(pages.items())),
             url_of=lambda src: pages[src].url,
         )
+        errors += self._plan_conflicts(files, articles, Path(config.docs_dir))
         published = [a for a in articles if a.published_on(self.today)]
         registry_path = Path(config.docs_dir) / self.config.registry
         registered, registry_errors = registry.load_file(registry_path)
@@ -127,6 +130,26 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             config.nav = build_nav(list(issues), has_home=files.get_file_from_path(
                 "index.md") is not None)
         return files
+
+    def _plan_conflicts(self, files: Files, articles: list[Article], docs_dir: Path
+                        ) -> list[SourceError]:
+        """Every article, scheduled ones too, against the plan's figures; the facts
+        file itself is the build's input, not a page of the site."""
+        facts_file = files.get_file_from_path(plan_facts.PLAN_FACTS)
+        if facts_file is None:
+            return []  # a site without the county plan (e.g. a benchmark's synthetic one)
+        files.remove(facts_file)
+        try:
+            plan = plan_facts.load(docs_dir)
+        except ContentError as exc:
+            return exc.errors
+        found: list[SourceError] = []
+        for article in articles:
+            source = files.get_file_from_path(article.src_uri)
+            if source is not None:
+                found += plan_facts.check_markdown(plan, article.src_uri, source.content_string,
+                                                   near=article.date)
+        return found
 
     # -- pages ---------------------------------------------------------------
 

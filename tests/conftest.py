@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TODAY = "2026-11-26"  # the build date the real content is checked against
+TODAY = "2026-12-01"  # the build date the real content is checked against
 
 
 def article(title: str = "测试文章", date: str = "2026-11-03", **extra: object) -> str:

@@ -11,6 +11,8 @@ from learning_app.models.quiz import (
     QuestionVersion,
     QuizBank,
     QuizTest,
+    Regrade,
+    RegradeChange,
     TestOverride,
 )
 from learning_app.models.reading import ReadingClock, ReadingProgress, ReadingView
@@ -26,7 +28,7 @@ from learning_app.models.training import Training, TrainingAttendance
 __all__ = [
     "Article", "Attempt", "AttemptAnswer", "AttemptQuestion", "CreditEntry", "CreditTarget",
     "Member", "Membership", "Organization", "QuestionVersion", "QuizBank", "QuizTest",
-    "ReadingClock", "ReadingProgress", "ReadingView", "ReportDirty", "ReportMemberHours",
-    "ReportMemberStats", "ReportOrgStats", "ReportPeriod", "TestOverride", "Training",
-    "TrainingAttendance",
+    "ReadingClock", "ReadingProgress", "ReadingView", "Regrade", "RegradeChange", "ReportDirty",
+    "ReportMemberHours", "ReportMemberStats", "ReportOrgStats", "ReportPeriod", "TestOverride",
+    "Training", "TrainingAttendance",
 ]

@@ -128,3 +128,39 @@ class TestOverride(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("test_id", "member_id"),)
+
+
+class Regrade(db.Model):
+    """A deliberate correction of one question version's grading in one test.
+
+    Written once (unique per test and version), by a named person with a
+    reason; ``rule`` is {"void": true} (full points to everyone) or
+    {"also_correct": <answer>} (a second key in the version's own terms).
+    Grading applies it from then on, and ``RegradeChange`` keeps every score
+    it changed, so the record shows who was regraded, from what, and why.
+    """
+
+    __tablename__ = "quiz_regrades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[str] = mapped_column(ForeignKey("quiz_tests.id"))
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    rule: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(80))  # the operator or admin, by name
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("test_id", "question_version_id"),)
+
+
+class RegradeChange(db.Model):
+    """One attempt's score before and after a regrade (never lowered)."""
+
+    __tablename__ = "quiz_regrade_changes"
+
+    regrade_id: Mapped[int] = mapped_column(ForeignKey("quiz_regrades.id"), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"), primary_key=True)
+    old_score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    new_score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    old_passed: Mapped[bool]
+    new_passed: Mapped[bool]

@@ -14,7 +14,7 @@ import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -25,7 +25,6 @@ from learning_app.dbsetup import begin_write
 from learning_app.ledger import award, org_on
 from learning_app.models import (
     Attempt,
-    AttemptAnswer,
     AttemptQuestion,
     Member,
     Organization,
@@ -36,11 +35,19 @@ from learning_app.models import (
 )
 from learning_app.models.types import TZ, local_date
 from learning_app.quiz.autosave import SaveRefused, past_grace, save_response
+from learning_app.quiz.grading import (
+    graded_fraction,
+    passes,
+    points,
+    questions_of,
+    regrade_rules,
+    responses_of,
+    score_attempt,
+)
 from learning_app.quiz.loader import TestDefinition
 from learning_app.quiz.types import get_type
 
 GRACE = dt.timedelta(seconds=60)
-CENT = Decimal("0.01")
 
 
 class QuizRefused(Exception):
@@ -266,16 +273,6 @@ def start_attempt(session: Session, test_id: str, member: Member, now: dt.dateti
 
 # -- answers -------------------------------------------------------------------------
 
-def questions_of(session: Session, attempt_id: int) -> list[AttemptQuestion]:
-    return list(session.scalars(select(AttemptQuestion).where(
-        AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)))
-
-
-def responses_of(session: Session, attempt_id: int) -> dict[int, Any]:
-    return {row.position: row.response for row in session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id))}
-
-
 def save_answer(session: Session, attempt: Attempt, position: int, response: Any,
                 now: dt.datetime, *, auth_version: str | None = None) -> dt.datetime:
     """Upsert one answer while the attempt is open (deadline + grace); returns saved_at."""
@@ -307,24 +304,6 @@ def save_for(session: Session, attempt_id: int, member_id: int, position: int,
 
 def _due(attempt: Attempt, now: dt.datetime) -> bool:
     return attempt.status == "open" and past_grace(attempt.deadline_at, now, GRACE)
-
-
-def score_attempt(session: Session, attempt_id: int) -> tuple[Decimal, Decimal]:
-    """(score, max_score) of the stored answers against the pinned versions."""
-    responses = responses_of(session, attempt_id)
-    score = max_score = Decimal(0)
-    for question in questions_of(session, attempt_id):
-        version = session.get_one(QuestionVersion, question.question_version_id)
-        data = {**version.data, "id": version.question_id}
-        fraction = get_type(data["type"]).grade(data, responses.get(question.position))
-        max_score += question.points
-        score += (question.points * Decimal(str(fraction))).quantize(CENT, ROUND_HALF_UP)
-    return score, max_score
-
-
-def passes(score: Decimal, max_score: Decimal, pass_score: float) -> bool:
-    """Whether a score reaches the pass mark (a percentage of the maximum)."""
-    return max_score > 0 and score * 100 >= Decimal(str(pass_score)) * max_score
 
 
 def submit(session: Session, attempt_id: int, now: dt.datetime, *,
@@ -448,14 +427,18 @@ def attempt_payload(session: Session, attempt: Attempt, now: dt.datetime) -> dic
 
 def review_items(session: Session, questions: list[AttemptQuestion], responses: dict[int, Any]
                  ) -> list[dict[str, Any]]:
+    if not questions:
+        return []
+    rules = regrade_rules(session, session.get_one(Attempt, questions[0].attempt_id).test_id)
     items = []
     for question in questions:
         version = session.get_one(QuestionVersion, question.question_version_id)
         data = {**version.data, "id": version.question_id}
-        fraction = get_type(data["type"]).grade(data, responses.get(question.position))
+        fraction = graded_fraction(data, responses.get(question.position),
+                                   rules.get(question.question_version_id))
         items.append({"position": question.position, "answer": data.get("answer"),
                       "explanation": data.get("explanation"), "fraction": fraction,
-                      "points": float((question.points * Decimal(str(fraction))).quantize(CENT))})
+                      "points": float(points(question, fraction))})
     return items
 
 

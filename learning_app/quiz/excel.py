@@ -2,7 +2,7 @@
 
 Columns (header row 1, any order): 题号 (optional; generated from the bank id
 when empty), 题型 (单选 / 多选 / 判断 / 填空), 题干, 选项A … 选项F, 答案, 解析,
-标签, 不打乱 (optional: 是). Answers: 单选 ``A``; 多选 ``ACD`` or ``A,C,D``;
+出处, 标签, 不打乱 (optional: 是). Answers: 单选 ``A``; 多选 ``ACD`` or ``A,C,D``;
 判断 正确/错误 (also 对/错, √/×, 是/否); 填空 accepted answers separated by
 ``|`` or ``；``. Tags are separated by 、 or commas.
 """
@@ -21,8 +21,8 @@ from openpyxl.styles import Alignment, Font
 from learning_app.quiz.types import validate_question
 
 OPTION_KEYS = "ABCDEF"
-COLUMNS = ["题号", "题型", "题干", *[f"选项{k}" for k in OPTION_KEYS], "答案", "解析", "标签",
-           "不打乱"]
+COLUMNS = ["题号", "题型", "题干", *[f"选项{k}" for k in OPTION_KEYS], "答案", "解析", "出处",
+           "标签", "不打乱"]
 TYPE_NAMES = {"单选": "single", "单选题": "single", "多选": "multiple", "多选题": "multiple",
               "判断": "judge", "判断题": "judge", "填空": "blank", "填空题": "blank"}
 TYPE_LABELS = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}
@@ -30,7 +30,8 @@ TRUE_WORDS = {"正确", "对", "√", "是", "true", "t", "y", "yes"}
 FALSE_WORDS = {"错误", "错", "×", "否", "false", "f", "n", "no"}
 # Which template column a problem in a question field points at.
 FIELD_COLUMNS = {"id": "题号", "type": "题型", "stem": "题干", "options": "选项A",
-                 "answer": "答案", "explanation": "解析", "tags": "标签", "shuffle": "不打乱"}
+                 "answer": "答案", "explanation": "解析", "source": "出处", "tags": "标签",
+                 "shuffle": "不打乱"}
 
 
 @dataclass(frozen=True, order=True)
@@ -122,6 +123,8 @@ def read_bank_sheet(path: Path, bank_id: str, title: str) -> dict[str, Any]:
         question["answer"] = answer
         if cells.get("解析"):
             question["explanation"] = cells["解析"]
+        if cells.get("出处"):
+            question["source"] = cells["出处"]
         tags = [t for t in re.split(r"[、,，;；\s]+", cells.get("标签", "")) if t]
         if tags:
             question["tags"] = tags
@@ -165,11 +168,12 @@ def write_bank_sheet(bank: dict[str, Any], path: Path) -> None:
         sheet.append([
             question["id"], TYPE_LABELS[type_name], question["stem"],
             *[options.get(k, "") for k in OPTION_KEYS], answer_text,
-            question.get("explanation", ""), "、".join(question.get("tags", [])),
+            question.get("explanation", ""), question.get("source", ""),
+            "、".join(question.get("tags", [])),
             "是" if question.get("shuffle") is False else "",
         ])
-    for column, width in zip("ABCDEFGHIJKLM", (10, 6, 50, 18, 18, 18, 18, 18, 18, 10, 40, 16, 8),
-                             strict=True):
+    for column, width in zip("ABCDEFGHIJKLMN",
+                             (10, 6, 50, 18, 18, 18, 18, 18, 18, 10, 40, 16, 16, 8), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:

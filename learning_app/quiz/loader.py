@@ -17,7 +17,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from learning_app.quiz.sources import plan_problems
 from learning_app.quiz.types import QUESTION_TYPES, known_types, validate_question
+from site_builder.plan_facts import PlanFacts
 
 try:  # libyaml when present, as in site_builder.frontmatter
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -25,7 +27,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
 ID_PATTERN = r"^[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$"
-BANK_KEYS = ("bank", "title", "questions")
+BANK_KEYS = ("bank", "title", "about", "questions")
 
 
 @dataclass(frozen=True, order=True)
@@ -126,7 +128,10 @@ class Bank:
     questions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _parse_bank(doc: _Doc, rel: str) -> tuple[Bank | None, list[QuizProblem]]:
+def _parse_bank(doc: _Doc, rel: str, plan: PlanFacts | None = None
+                ) -> tuple[Bank | None, list[QuizProblem]]:
+    """A bank's questions, each valid for its type and, given the county plan,
+    citing and agreeing with it (``sources.plan_problems``)."""
     data: dict[str, Any] = doc.data
     problems: list[QuizProblem] = []
 
@@ -145,6 +150,9 @@ def _parse_bank(doc: _Doc, rel: str) -> tuple[Bank | None, list[QuizProblem]]:
         top("title", "required: the bank's title")
     elif not isinstance(title, str) or not title.strip() or len(title) > 200:
         top("title", "a non-empty text of at most 200 characters")
+    about = data.get("about")
+    if about is not None and about != "plan":
+        top("about", "plan (every question of the bank is on the county plan), or no key")
     if questions is None:
         top("questions", "required: a list of questions")
         questions = []
@@ -154,9 +162,12 @@ def _parse_bank(doc: _Doc, rel: str) -> tuple[Bank | None, list[QuizProblem]]:
     for index, question in enumerate(questions):
         qid = question.get("id") if isinstance(question, dict) else None
         item = qid if isinstance(qid, str) else f"questions[{index + 1}]"
-        for problem in validate_question(question):
-            line = doc.line_of("questions", index, problem.field)
-            problems.append(QuizProblem(rel, line, item, problem.field, problem.expected))
+        found = [(p.field, p.expected) for p in validate_question(question)]
+        if not found and plan is not None:
+            found = plan_problems(question, plan, about_plan=about == "plan")
+        for name, expected in found:
+            line = doc.line_of("questions", index, name)
+            problems.append(QuizProblem(rel, line, item, name, expected))
     if problems:
         return None, problems
     return Bank(bank_id, title, rel, list(questions)), []
@@ -334,8 +345,9 @@ class QuizSet:
         return sum(len(bank.questions) for bank in self.banks.values())
 
 
-def load_quizzes(root: Path) -> QuizSet:
-    """Parse and validate ``root/banks/*.yaml`` and ``root/tests/*.yaml``.
+def load_quizzes(root: Path, plan: PlanFacts | None = None) -> QuizSet:
+    """Parse and validate ``root/banks/*.yaml`` and ``root/tests/*.yaml``, and,
+    given the county plan, every question that is on it.
 
     Raises ``QuizError`` with every problem found.
     """
@@ -366,7 +378,7 @@ def load_quizzes(root: Path) -> QuizSet:
                 question_seen[qid] = (rel, line)
         if isinstance(doc.data.get("bank"), str):
             declared.add(doc.data["bank"])
-        bank, found = _parse_bank(doc, rel)
+        bank, found = _parse_bank(doc, rel, plan)
         problems += found
         if bank is None:
             continue

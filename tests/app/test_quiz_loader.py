@@ -144,7 +144,8 @@ def test_missing_fields(quizzes: Path) -> None:
 def test_missing_bank_keys(quizzes: Path) -> None:
     write(quizzes, "banks/party-building.yaml", "bank: party-building\nquestion: []\n")
     problems = problems_of(quizzes)
-    assert "banks/party-building.yaml:2: question: a known key: bank, title, questions" in problems
+    assert ("banks/party-building.yaml:2: question: a known key: bank, title, about, questions"
+            in problems)
     assert "banks/party-building.yaml:1: title: required: the bank's title" in problems
     assert "banks/party-building.yaml:1: questions: required: a list of questions" in problems
     # The test's section on the broken bank is not also called "unknown".

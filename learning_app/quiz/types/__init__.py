@@ -47,6 +47,10 @@ def validate_question(question: Any) -> list[Problem]:
         problems.append(Problem("stem", "a non-empty text"))
     if "explanation" in question and not isinstance(question["explanation"], str | None):
         problems.append(Problem("explanation", "a text"))
+    source = question.get("source")
+    if "source" in question and (not isinstance(source, str) or not source.strip()
+                                 or len(source) > 200):
+        problems.append(Problem("source", "where the question comes from, e.g. 《方案》二(二)"))
     tags = question.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
         problems.append(Problem("tags", "a list of non-empty texts, e.g. [退出标准]"))

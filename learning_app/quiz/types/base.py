@@ -9,10 +9,20 @@ as it appears in the bank (already parsed from YAML).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-COMMON_FIELDS = ("id", "type", "stem", "explanation", "tags")
+COMMON_FIELDS = ("id", "type", "stem", "explanation", "source", "tags")
+# A blank in a stem: （　）, ( ), ＿＿ or ____.
+_BLANK = re.compile(r"[（(][\s\u3000]*[）)]|[_＿]{2,}")
+
+
+def fill(stem: str, text: str) -> str:
+    """The stem as a statement answered with ``text``: into its blank, or after it."""
+    if _BLANK.search(stem):
+        return _BLANK.sub(lambda _m: text, stem, count=1)
+    return f"{stem.rstrip().rstrip('？?。：:')}：{text}"
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,20 @@ class QuestionType:
             return True
         keys = {str(option["key"]) for option in presented.get("options") or []}
         return isinstance(response, str) and response in keys
+
+    # -- what the key asserts -------------------------------------------------
+    @classmethod
+    def key_texts(cls, question: dict[str, Any]) -> list[str]:
+        """The texts of the correct answer(s) (the option texts for choice types)."""
+        answer = question.get("answer")
+        keys = answer if isinstance(answer, list) else [answer]
+        return [cls.option_text(question, str(key)) for key in keys]
+
+    @classmethod
+    def keyed_statements(cls, question: dict[str, Any]) -> list[str]:
+        """What the question holds true once answered by its key, one statement
+        per correct answer: checked against the county plan's figures."""
+        return [fill(str(question["stem"]), text) for text in cls.key_texts(question)]
 
     # -- grading ------------------------------------------------------------
     @classmethod

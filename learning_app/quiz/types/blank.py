@@ -46,6 +46,10 @@ class Blank(QuestionType):
         return []
 
     @classmethod
+    def key_texts(cls, question: dict[str, Any]) -> list[str]:
+        return [str(question["answer"][0])]  # the first accepted answer is the canonical one
+
+    @classmethod
     def shuffle(cls, question: dict[str, Any], rng: random.Random) -> list[str]:
         return []
 

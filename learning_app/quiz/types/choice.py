@@ -129,6 +129,11 @@ class Judge(QuestionType):
         return response is None or isinstance(response, bool) or response in cls.TEXTS
 
     @classmethod
+    def keyed_statements(cls, question: dict[str, Any]) -> list[str]:
+        # A false statement is false by design; only a true one asserts anything.
+        return [str(question["stem"])] if question.get("answer") is True else []
+
+    @classmethod
     def grade(cls, question: dict[str, Any], response: Any) -> float:
         if isinstance(response, str):
             response = {"true": True, "false": False}.get(response.strip().lower())
