@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import html
 import re
 import sys
 from collections.abc import Iterator
@@ -80,8 +81,8 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 def plain(text: str) -> str:
     """Text as a reader sees it, quotes dropped, so patterns needn't allow for them."""
-    text = _MARKUP.sub(lambda m: m.group(1) or "", _INVISIBLE.sub("", text))
-    return _QUOTES.sub("", text.translate(_FULLWIDTH))
+    text = html.unescape(_MARKUP.sub(lambda m: m.group(1) or "", text))
+    return _QUOTES.sub("", _INVISIBLE.sub("", text).translate(_FULLWIDTH))
 
 
 def fold_value(value: str) -> str:

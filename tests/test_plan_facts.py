@@ -109,6 +109,8 @@ def test_a_contradiction_is_found_on_its_line(plan, text: str, fact: str, line: 
     "全县固定党日是每月5\u200b日。",  # a zero-width space inside the figure
     "全县**固定党日**是[每月5号](#x)。",  # Markdown around it
     "全县“固定党日”是每月 5 日。",
+    "全县固定党日是每月&#53;日。",  # an HTML character reference
+    "全县固定党日是每月5&#x200b;日。",  # an invisible one
 ])
 def test_a_contradiction_cannot_hide_behind_spelling(plan, text: str) -> None:
     assert [c.fact.id for c in plan.check(text)] == ["fixed-party-day"]

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learning_app.dbsetup import begin_write
 from learning_app.ledger import award, org_on
 from learning_app.models import (
     Attempt,
@@ -110,6 +111,7 @@ def regrade(session: Session, *, test_id: str, question_id: str, rule: dict[str,
     (committed as one transaction; a second regrade of the version is refused)."""
     if len(reason.strip()) < 4:
         raise QuizRefused(400, "请写明重新评分的原因")
+    begin_write(session)  # a parallel regrade waits, then finds this one on record
     test_row = session.get(QuizTest, test_id)
     if test_row is None:
         raise QuizRefused(404, f"没有找到测试 {test_id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,37 @@ def test_a_regrade_is_recorded_once_even_when_replayed(graded) -> None:
     assert caught.value.status == 409
     assert db.session.scalar(select(func.count()).select_from(Regrade)) == 1
     assert db.session.scalar(select(func.count()).select_from(RegradeChange)) == 1
+
+
+def test_parallel_regrades_record_one_and_raise_each_score_once(graded, app: Flask) -> None:
+    right_id = graded["attempts"]["right"].id
+    db.session.remove()
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def run(n: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                regrade(db.session, test_id="half", question_id="q1",
+                        rule={"also_correct": "B"}, reason=f"并发重评第{n}次", by="张三", now=NOW)
+                outcomes.append("done")
+            except QuizRefused as refused:
+                outcomes.append(str(refused.status))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409", "409", "409", "done"]
+    assert db.session.scalar(select(func.count()).select_from(Regrade)) == 1
+    assert db.session.scalar(select(func.count()).select_from(RegradeChange)) == 1
+    assert db.session.get(Attempt, right_id).score == Decimal("60.00")
+    assert db.session.scalar(select(func.count()).select_from(CreditEntry).where(
+        CreditEntry.source_key == "test:half")) == 3  # the two passes, and right's once
 
 
 def test_a_question_with_no_right_option_is_voided(ctx, tmp_path, make_member) -> None:
