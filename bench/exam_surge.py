@@ -61,16 +61,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import harness  # bench/harness.py: database, server, HTTP client, CPU figures
 
-import heartbeat as hb  # bench/heartbeat.py: server, HTTP client, CPU figures
-
-ROOT = hb.ROOT
 QUESTIONS = 20
 TEST_ID = "surge-exam"
 BANK_ID = "surge-bank"
-USER_AGENT = "dj-heartbeat-bench/1"  # what hb.HttpClient sends (part of Flask-Login's _id)
 RUN_GRACE_S = 120.0  # how long after the last planned request the parent waits
 
 
@@ -135,15 +130,15 @@ def prepare(url: str, site_dir: Path, quiz_dir: Path, prefix: str, count: int,
     from flask_migrate import upgrade
     from flask_wtf.csrf import generate_csrf
 
+    from learning_app.admin.memberships import open_membership
     from learning_app.auth.passwords import hash_password
     from learning_app.extensions import db
-    from learning_app.memberships import open_membership
     from learning_app.models import Member
     from learning_app.models.orgs import add_organization
     from learning_app.quiz.loader import load_quizzes
     from learning_app.quiz.store import store
 
-    app = hb.make_app(url, site_dir)
+    app = harness.make_app(url, site_dir)
     examinees: list[Examinee] = []
     with app.app_context():
         upgrade()
@@ -152,7 +147,7 @@ def prepare(url: str, site_dir: Path, quiz_dir: Path, prefix: str, count: int,
                                 kind="county")
         village = add_organization(db.session, code=f"{prefix}-QC-01", name="压测村党支部",
                                    kind="village", parent=root)
-        password_hash = hash_password(hb.PASSWORD)  # one hash for all: only a sample signs in
+        password_hash = hash_password(harness.PASSWORD)  # one hash for all: only a sample signs in
         members = []
         for n in range(count):
             member = Member(code=f"E{prefix}{n:05d}", name=f"考生{n}", phone=None,
@@ -171,10 +166,10 @@ def prepare(url: str, site_dir: Path, quiz_dir: Path, prefix: str, count: int,
     assert serializer is not None
     cookie_name_out.append(app.config["SESSION_COOKIE_NAME"])
     rng = random.Random(prefix)
-    environ = {"REMOTE_ADDR": hb.HOST}
+    environ = {"REMOTE_ADDR": harness.HOST}
     for n, (member_id, code, auth_version) in enumerate(identities):
         raw = secrets.token_hex(20)
-        with app.test_request_context("/", headers={"User-Agent": USER_AGENT},
+        with app.test_request_context("/", headers={"User-Agent": harness.USER_AGENT},
                                       environ_base=environ):
             flask.session["csrf_token"] = raw
             token = generate_csrf()
@@ -188,22 +183,21 @@ def prepare(url: str, site_dir: Path, quiz_dir: Path, prefix: str, count: int,
 
 def sanity_check(port: int, cookie_name: str, sample: Examinee) -> str:
     """The real sign-in form works for one member, and a minted cookie is accepted."""
-    client = hb.HttpClient(port)
+    client = harness.HttpClient(port)
     try:
         status, page = client.request("GET", "/app/login")
-        html = page.decode("utf-8", "replace")
-        match = hb.CSRF_INPUT[0].search(html) or hb.CSRF_INPUT[1].search(html)
-        if status != 200 or match is None:
+        csrf = harness.form_csrf_token(page.decode("utf-8", "replace"))
+        if status != 200 or csrf is None:
             raise RuntimeError(f"GET /app/login: {status}")
-        form = urlencode({"login": sample.code, "password": hb.PASSWORD,
-                          "csrf_token": match.group(1)}).encode()
+        form = urlencode({"login": sample.code, "password": harness.PASSWORD,
+                          "csrf_token": csrf}).encode()
         status, _ = client.request("POST", "/app/login", form,
                                    {"Content-Type": "application/x-www-form-urlencoded"})
         if status != 302:
             raise RuntimeError(f"real sign-in of {sample.code}: {status}")
     finally:
         client.close()
-    minted = hb.HttpClient(port)
+    minted = harness.HttpClient(port)
     try:
         minted.cookies[cookie_name] = sample.cookie
         status, body = minted.request("GET", "/api/quiz/tests")
@@ -264,13 +258,13 @@ class Run:
         self.lock = threading.Lock()
         self.outcome = Outcome()
 
-    def call(self, client: hb.HttpClient, kind: str, method: str, path: str,
+    def call(self, client: harness.HttpClient, kind: str, method: str, path: str,
              body: bytes, token: str) -> tuple[int, bytes]:
         began = time.time()
         try:
             status, raw = client.request(method, path, body, {
                 "Content-Type": "application/json", "X-CSRFToken": token})
-        except (OSError, hb.HttpError) as exc:
+        except (OSError, harness.HttpError) as exc:
             with self.lock:
                 self.outcome.errors[f"{kind}: {type(exc).__name__}"] += 1
             client.close()
@@ -286,7 +280,7 @@ class Run:
     def examinee(self, who: Examinee) -> None:
         rng = random.Random(who.seed)
         time.sleep(max(0.0, self.t0 + who.start_offset - time.time()))
-        client = hb.HttpClient(self.port)
+        client = harness.HttpClient(self.port)
         client.cookies[self.cookie_name] = who.cookie
         saves: list[tuple[int, int, int, int, Any, bool]] = []
         try:
@@ -316,7 +310,7 @@ class Run:
             path = f"/api/quiz/attempts/{attempt_id}/submit"
             extra = None
             if rng.random() < self.double_submit:
-                twin = hb.HttpClient(self.port)
+                twin = harness.HttpClient(self.port)
                 twin.cookies[self.cookie_name] = who.cookie
                 extra = threading.Thread(target=self._twin_submit, args=(twin, path, who),
                                          daemon=True)
@@ -324,7 +318,7 @@ class Run:
             status, raw = self.call(client, "submit", "POST", path, b"", who.csrf)
             score = json.loads(raw).get("score") if status == 200 else None
             if extra is not None:
-                extra.join(hb.REQUEST_TIMEOUT_S + 5)
+                extra.join(harness.REQUEST_TIMEOUT_S + 5)
             with self.lock:
                 self.outcome.submits.append((who.member_id, attempt_id, score))
                 if status != 200:
@@ -338,7 +332,7 @@ class Run:
             with self.lock:
                 self.outcome.saves += saves
 
-    def _twin_submit(self, client: hb.HttpClient, path: str, who: Examinee) -> None:
+    def _twin_submit(self, client: harness.HttpClient, path: str, who: Examinee) -> None:
         try:
             self.call(client, "submit", "POST", path, b"", who.csrf)
         finally:
@@ -458,7 +452,7 @@ def check_database(url: str, site_dir: Path, outcome: Outcome, member_ids: list[
         key = (attempt_id, position)
         if key not in last or seq > last[key][0]:
             last[key] = (seq, response, acked)
-    app = hb.make_app(url, site_dir)
+    app = harness.make_app(url, site_dir)
     with app.app_context():
         stored = {(r.attempt_id, r.position): r.response for r in db.session.execute(
             select(AttemptAnswer.attempt_id, AttemptAnswer.position, AttemptAnswer.response))}
@@ -562,8 +556,8 @@ def report(args: argparse.Namespace, described: str, sign_in: str, outcome: Outc
         values = every if kind == "all" else sorted(outcome.latencies.get(kind, []))
         if not values:
             continue
-        print(f"{kind:<9}{len(values):>8}{hb.percentile(values, .5):>9.1f}"
-              f"{hb.percentile(values, .9):>9.1f}{hb.percentile(values, .99):>9.1f}"
+        print(f"{kind:<9}{len(values):>8}{harness.percentile(values, .5):>9.1f}"
+              f"{harness.percentile(values, .9):>9.1f}{harness.percentile(values, .99):>9.1f}"
               f"{values[-1]:>9.1f}")
     print(f"busy period {period:.1f} s, {rps:.1f} requests/s; errors "
           f"{sum(outcome.errors.values())} {dict(outcome.errors) or ''}; examinees unfinished "
@@ -585,12 +579,12 @@ def report(args: argparse.Namespace, described: str, sign_in: str, outcome: Outc
           f"{check.ledger_duplicates}), passed attempts {check.passed}")
     for note in check.notes[:10]:
         print(f"  note: {note}")
-    p99 = hb.percentile(every, .99)
+    p99 = harness.percentile(every, .99)
     met = {"p99<300ms": p99 < 300, "lost 0": check.lost_answers == 0,
            "double 0": check.double_graded == 0, "errors 0": not outcome.errors}
     print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
     return {"examinees": args.examinees, "db": args.db, "rps": round(rps, 1),
-            "p50_ms": round(hb.percentile(every, .5), 1), "p99_ms": round(p99, 1),
+            "p50_ms": round(harness.percentile(every, .5), 1), "p99_ms": round(p99, 1),
             "lost_answers": check.lost_answers, "double_graded": check.double_graded,
             "think_ms": args.think_ms, "gunicorn_ms_per_request": round(cpu["server_ms"], 2),
             "errors": sum(outcome.errors.values()), "unfinished": outcome.unfinished,
@@ -616,39 +610,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--examinees 1..5000, --ramp 0..600")
     if not 50 <= args.think_ms <= 60_000 or not 1 <= args.procs <= 16:
         parser.error("--think-ms 50..60000, --procs 1..16")
-    args.worker_class, args.threads, args.app = "sync", 1, "learning_app:create_app()"
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    hb.bench_process()
+    harness.bench_process()
     prefix = uuid.uuid4().hex[:6]
     try:
         with contextlib.ExitStack() as cleanup:
-            workdir, site_dir = hb.scratch(cleanup, "dj-exam-surge-")
+            workdir, site_dir = harness.scratch(cleanup, "dj-exam-surge-")
             keys = write_quizzes(workdir / "quizzes")
-            url, described = cleanup.enter_context(hb.database(args.db, workdir))
+            url, described = cleanup.enter_context(harness.database(args.db, workdir))
             names: list[str] = []
             examinees = prepare(url, site_dir, workdir / "quizzes", prefix, args.examinees,
                                 args.ramp, names)
-            port = hb.free_port()
+            port = harness.free_port()
             log = workdir / "gunicorn.log"
-            server = hb.start_gunicorn(url, site_dir, port, args, log)
-            cleanup.callback(hb.stop_process_group, server)
-            hb.wait_for_ping(port, server, log)
+            server = harness.start_gunicorn(url, site_dir, port, log, workers=args.workers)
+            cleanup.callback(harness.stop_process_group, server)
+            harness.wait_for_ping(port, server, log)
             sign_in = sanity_check(port, names[0], examinees[0])
             print(sign_in, flush=True)
-            idle_busy = hb.wait_for_quiet(args.quiet_wait)
-            postmaster = hb.postmaster_pid(url) if args.db == "postgres" else None
-            workers = hb.worker_pids(server.pid)
-            before, machine_before = hb.all_processes_cpu(), hb.machine_cpu()
+            idle_busy = harness.wait_for_quiet(args.quiet_wait)
+            postmaster = harness.postmaster_pid(url) if args.db == "postgres" else None
+            workers = harness.worker_pids(server.pid)
+            before, machine_before = harness.all_processes_cpu(), harness.machine_cpu()
             began = time.monotonic()
             print(f"running {args.examinees} examinees …", flush=True)
             outcome, _t0 = run_load(port, names[0], keys, examinees, args)
             wall = time.monotonic() - began
-            after, machine_after = hb.all_processes_cpu(), hb.machine_cpu()
-            db_pids = (set(hb.worker_pids(postmaster)) | {postmaster}) if postmaster else set()
+            after, machine_after = harness.all_processes_cpu(), harness.machine_cpu()
+            db_pids = (set(harness.worker_pids(postmaster)) | {postmaster}) if postmaster else set()
             cores = os.cpu_count() or 1
             answered = max(1, len(outcome.spans))
 
@@ -666,11 +659,11 @@ def main(argv: list[str] | None = None) -> int:
                    / max(1e-9, machine_after[1] - machine_before[1]),
                    "server_ms": 1000 * server_cpu / answered,
                    "db_ms": 1000 * db_cpu / answered if db_cpu is not None else None,
-                   "others": [(hb.process_label(p), c / span) for c, p in others[:5]
-                              if c / span >= 0.02 and "python" not in hb.process_label(p)]}
-            hb.stop_process_group(server)  # every request answered and committed
+                   "others": [(harness.process_label(p), c / span) for c, p in others[:5]
+                              if c / span >= 0.02 and "python" not in harness.process_label(p)]}
+            harness.stop_process_group(server)  # every request answered and committed
             if server.returncode not in (0, -signal.SIGTERM):
-                print(f"gunicorn exited with {server.returncode}:\n{hb.tail(log)}")
+                print(f"gunicorn exited with {server.returncode}:\n{harness.tail(log)}")
             if outcome.errors:
                 print(f"server errors (last lines of its log):\n{server_errors(log)}")
             check = check_database(url, site_dir, outcome, [e.member_id for e in examinees])

@@ -37,6 +37,9 @@ machine; its CPU use, the gunicorn workers', the PostgreSQL server's and the
 whole machine's are printed so the split is visible, and so is other work
 that happened to run on the machine meanwhile.
 
+The database and gunicorn setup, the HTTP client and the CPU accounting are
+``bench/harness.py``'s; this file holds the readers, the phases and the checks.
+
     .venv/bin/python bench/heartbeat.py --clients 50 --db sqlite
     .venv/bin/python bench/heartbeat.py --clients 50 --db postgres --seconds 30
 
@@ -56,18 +59,12 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
-import re
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -76,17 +73,34 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "Bench#Heartbeat-2026"
-HOST = "127.0.0.1"
-REQUEST_TIMEOUT_S = 15.0  # one request; a slower answer counts as an error
+from harness import (
+    APP,
+    PASSWORD,
+    REQUEST_TIMEOUT_S,
+    HttpClient,
+    HttpError,
+    all_processes_cpu,
+    bench_process,
+    database,
+    form_csrf_token,
+    free_port,
+    machine_cpu,
+    make_app,
+    percentile,
+    postmaster_pid,
+    process_label,
+    scratch,
+    start_gunicorn,
+    stop_process_group,
+    tail,
+    wait_for_ping,
+    wait_for_quiet,
+    worker_pids,
+)
+
 MAX_REQUESTS_PER_CLIENT = 500_000  # a bound on every closed loop besides its deadline
-SERVER_START_TIMEOUT_S = 60.0
 PHASE_GRACE_S = 60.0  # how long after a phase's end the parent waits for results
 CAP_SECONDS = 20  # READING_MAX_CREDIT_SECONDS given to the server
-ARGON2_ENV = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024"}
-CSRF_INPUT = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
-              re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
 TARGETS = {"ratio": 0.5, "heartbeat_p99_ms": 100.0}
 
 
@@ -122,23 +136,14 @@ def article_specs(prefix: str, seconds: float) -> list[ArticleSpec]:
             for n, (f, h) in enumerate(zip(fractions, hours, strict=True))]
 
 
-def make_app(url: str, site_dir: Path) -> Any:
-    from learning_app import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SITE_DIR": str(site_dir),
-                       "SECRET_KEY": os.environ["SECRET_KEY"],
-                       "ARGON2_TIME_COST": int(ARGON2_ENV["ARGON2_TIME_COST"]),
-                       "ARGON2_MEMORY_COST": int(ARGON2_ENV["ARGON2_MEMORY_COST"])})
-
-
 def prepare_database(url: str, site_dir: Path, prefix: str, clients: int,
                      articles: list[ArticleSpec]) -> tuple[list[ClientSpec], int]:
     """Migrate, then add the org tree, the members and the articles."""
     from flask_migrate import upgrade
 
+    from learning_app.admin.memberships import open_membership
     from learning_app.auth.passwords import hash_password
     from learning_app.extensions import db
-    from learning_app.memberships import open_membership
     from learning_app.models import Article, Member
     from learning_app.models.orgs import add_organization
     from learning_app.models.types import local_today
@@ -177,278 +182,8 @@ def prepare_database(url: str, site_dir: Path, prefix: str, clients: int,
     return specs, village_id
 
 
-@contextlib.contextmanager
-def database(kind: str, workdir: Path, *, fast: bool = False) -> Iterator[tuple[str, str]]:
-    """Yield (SQLAlchemy URL, a description) of the database to use.
-
-    ``fast`` turns fsync off on a throwaway server: for benchmarks that time
-    reads after a bulk load, not commits.
-    """
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}", f"SQLite WAL file in {workdir}"
-        return
-    if os.environ.get("DATABASE_URL"):
-        from learning_app import settings
-
-        yield settings.database_url(workdir), "PostgreSQL from DATABASE_URL"
-        return
-    from learning_app.devtools.pgserver import throwaway_postgres
-
-    with throwaway_postgres(fast=fast) as url:
-        yield url, ("throwaway PostgreSQL server (fsync off for the bulk load)" if fast
-                    else "throwaway PostgreSQL server (durable settings: fsync on)")
-
-
-# --------------------------------------------------------------------------- the server
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def start_gunicorn(url: str, site_dir: Path, port: int, args: argparse.Namespace,
-                   log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **ARGON2_ENV, "DATABASE_URL": url, "SITE_DIR": str(site_dir),
-           "READING_MAX_CREDIT_SECONDS": str(CAP_SECONDS)}
-    env.pop("READING_REQUIRED_SECONDS_OVERRIDE", None)  # the articles carry their own times
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
-               "--bind", f"{HOST}:{port}", "--worker-class", args.worker_class,
-               "--timeout", "60", "--error-logfile", str(log), "--log-level", "warning"]
-    if args.worker_class == "gthread":
-        command += ["--threads", str(args.threads)]
-    command.append(args.app)
-    # Its own session: Ctrl-C in the terminal reaches us, and we stop it in order.
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-
-
-def stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-def wait_for_ping(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{tail(log)}")
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 1) as sock:
-            sock.sendall(f"GET /api/ping HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-                         "Connection: close\r\n\r\n".encode())
-            sock.settimeout(5)
-            if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer /api/ping in {SERVER_START_TIMEOUT_S} s:\n"
-                       f"{tail(log)}")
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return ""
-
-
-def worker_pids(master: int) -> list[int]:
-    with contextlib.suppress(OSError):
-        text = Path(f"/proc/{master}/task/{master}/children").read_text()
-        return [int(pid) for pid in text.split()]
-    return []
-
-
-def all_processes_cpu() -> dict[int, float]:
-    """CPU seconds of every process on the machine (to see who else is busy)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    found: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    return found
-
-
-def process_label(pid: int) -> str:
-    with contextlib.suppress(OSError):
-        words = (Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-                 .decode(errors="replace").split())
-        if words:
-            return " ".join(Path(words[0]).name.split() + words[1:3])[:48]
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    return f"pid {pid}"
-
-
-def wait_for_quiet(max_wait_s: float, busy_limit: float = 0.15) -> float:
-    """Wait (bounded) until the machine is nearly idle; return its busy share.
-
-    Other people's test runs on the same two cores would otherwise be
-    measured as our slowness. The app and the generator are idle meanwhile.
-    """
-    deadline = time.monotonic() + max_wait_s
-    busy = 1.0
-    for _ in range(1000):
-        before = machine_cpu()
-        time.sleep(2.0)
-        after = machine_cpu()
-        busy = (after[0] - before[0]) / max(1e-9, after[1] - before[1])
-        if busy <= busy_limit or time.monotonic() >= deadline:
-            break
-        print(f"machine {busy:.0%} busy with other work; waiting for it to calm down",
-              flush=True)
-        time.sleep(3.0)
-    return busy
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    total = sum(values[:8])
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (total - idle) / ticks, total / ticks
-
 
 # --------------------------------------------------------------------------- the load generator
-
-
-class HttpError(Exception):
-    pass
-
-
-class HttpClient:
-    """A minimal blocking HTTP/1.1 client: keep-alive when offered, cookies, no frills.
-
-    Plain sockets in threads cost this generator about 0.1 ms of CPU per
-    request against about 0.3 ms for asyncio streams (measured here against
-    gunicorn's /api/ping), which matters with the server on the same 2 cores.
-    """
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.sock: socket.socket | None = None
-        self.buffer = b""
-
-    def close(self) -> None:
-        sock, self.sock, self.buffer = self.sock, None, b""
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.close()
-
-    def request(self, method: str, path: str, body: bytes = b"",
-                headers: dict[str, str] | None = None,
-                send_cookies: bool = True) -> tuple[int, bytes]:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}",
-                 "User-Agent: dj-heartbeat-bench/1", "Accept: */*"]
-        if send_cookies and self.cookies:
-            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        if body or method == "POST":
-            lines.append(f"Content-Length: {len(body)}")
-        payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-        for attempt in range(2):
-            reused = self.sock is not None
-            if self.sock is None:
-                self.sock = socket.create_connection((HOST, self.port), REQUEST_TIMEOUT_S)
-                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.sock.settimeout(REQUEST_TIMEOUT_S)
-            try:
-                self.sock.sendall(payload)
-                return self._response()
-            except (ConnectionError, HttpError) as exc:
-                nothing_read = not self.buffer and not isinstance(exc, HttpError)
-                self.close()
-                # A kept-alive connection the server closed meanwhile: send again once.
-                if not (reused and nothing_read and attempt == 0):
-                    raise
-        raise HttpError("unreachable")
-
-    def _fill(self) -> None:
-        assert self.sock is not None
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionResetError("closed by the server") if not self.buffer \
-                else HttpError("connection closed mid-response")
-        self.buffer += chunk
-
-    def _read_until(self, marker: bytes) -> bytes:
-        for _ in range(10_000):
-            end = self.buffer.find(marker)
-            if end >= 0:
-                found, self.buffer = self.buffer[:end], self.buffer[end + len(marker):]
-                return found
-            self._fill()
-        raise HttpError("response head too long")
-
-    def _read_exactly(self, size: int) -> bytes:
-        for _ in range(100_000):
-            if len(self.buffer) >= size:
-                found, self.buffer = self.buffer[:size], self.buffer[size:]
-                return found
-            self._fill()
-        raise HttpError("response body too long")
-
-    def _response(self) -> tuple[int, bytes]:
-        head = self._read_until(b"\r\n\r\n").decode("latin-1")
-        status_line, *header_lines = head.split("\r\n")
-        status = int(status_line.split(" ", 2)[1])
-        length: int | None = None
-        chunked = close = False
-        for line in header_lines:
-            name, _, value = line.partition(":")
-            name, value = name.strip().lower(), value.strip()
-            if name == "content-length":
-                length = int(value)
-            elif name == "transfer-encoding":
-                chunked = "chunked" in value.lower()
-            elif name == "connection":
-                close = value.lower() == "close"
-            elif name == "set-cookie":
-                self._set_cookie(value)
-        if chunked:
-            parts = []
-            for _ in range(100_000):
-                size = int(self._read_until(b"\r\n").split(b";")[0], 16)
-                if size == 0:
-                    self._read_until(b"\r\n")
-                    break
-                parts.append(self._read_exactly(size))
-                self._read_exactly(2)
-            body = b"".join(parts)
-        elif length is not None:
-            body = self._read_exactly(length)
-        else:
-            for _ in range(100_000):
-                try:
-                    self._fill()
-                except (ConnectionError, HttpError):
-                    break
-            body, close = self.buffer, True
-        if close:
-            self.close()
-        return status, body
-
-    def _set_cookie(self, value: str) -> None:
-        pair, _, attributes = value.partition(";")
-        name, _, content = pair.partition("=")
-        attributes = attributes.lower()
-        if "max-age=0" in attributes or "expires=thu, 01 jan 1970" in attributes:
-            self.cookies.pop(name.strip(), None)
-        else:
-            self.cookies[name.strip()] = content.strip()
 
 
 @dataclass
@@ -499,12 +234,11 @@ class Reader:
 
     def sign_in(self) -> None:
         status, page = self.http.request("GET", "/app/login")
-        html = page.decode("utf-8", "replace")
-        match = CSRF_INPUT[0].search(html) or CSRF_INPUT[1].search(html)
-        if status != 200 or match is None:
-            raise HttpError(f"GET /app/login: {status}, csrf token found: {bool(match)}")
+        csrf = form_csrf_token(page.decode("utf-8", "replace"))
+        if status != 200 or csrf is None:
+            raise HttpError(f"GET /app/login: {status}, csrf token found: {csrf is not None}")
         form = urlencode({"login": self.spec.code, "password": PASSWORD,
-                          "csrf_token": match.group(1)}).encode()
+                          "csrf_token": csrf}).encode()
         status, _ = self.http.request(
             "POST", "/app/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
         if status != 302:
@@ -725,29 +459,6 @@ class PhaseFigures:
     others: list[tuple[str, float]] = field(default_factory=list)  # busiest other processes
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
-def postmaster_pid(url: str) -> int | None:
-    """The local PostgreSQL server's main process, to account its CPU."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
-        stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
-        parent = int(stat[1])
-        return parent if "postgres" in process_label(parent) else None
-    except (OSError, ValueError, IndexError):
-        return None
-    finally:
-        engine.dispose()
-
 
 def measured_phase(load: LoadGenerator, kind: str, seconds: float, master_pid: int,
                    postmaster: int | None) -> tuple[PhaseResult, PhaseFigures]:
@@ -896,7 +607,7 @@ def report(args: argparse.Namespace, described: str, articles: list[ArticleSpec]
           f"{described}")
     print(f"server: gunicorn --workers {args.workers} --worker-class {args.worker_class}"
           + (f" --threads {args.threads}" if args.worker_class == "gthread" else "")
-          + (f" ({args.app})" if args.app != "learning_app:create_app()" else "")
+          + (f" ({args.app})" if args.app != APP else "")
           + f"; load generator: {args.procs} processes, a thread per client; "
           f"{os.cpu_count()} cores")
     print(f"machine busy with other work just before the run: {idle_busy:.0%}")
@@ -968,7 +679,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--quiet-wait", type=float, default=120.0,
                         help="wait up to this long for other work on the machine to stop")
-    parser.add_argument("--app", default="learning_app:create_app()",
+    parser.add_argument("--app", default=APP,
                         help="the WSGI app for gunicorn (experiments with patched code)")
     parser.add_argument("--anonymous-ping", action="store_true",
                         help="also load /api/ping without the session cookie")
@@ -980,33 +691,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
-def bench_process() -> None:
-    """What every bench process sets first: Ctrl-C and SIGTERM unwind its cleanups
-    (even if started ignoring SIGINT), and the app's secret and cheap argon2."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
-    os.environ.update(ARGON2_ENV)
-
-
-def scratch(cleanup: contextlib.ExitStack, prefix: str) -> tuple[Path, Path]:
-    """A work directory that ``cleanup`` removes, and in it a stub site for the app."""
-    workdir = Path(tempfile.mkdtemp(prefix=prefix))
-    cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
-    site_dir = workdir / "site"
-    site_dir.mkdir()
-    (site_dir / "index.html").write_text("<h1>bench</h1>", encoding="utf-8")
-    return workdir, site_dir
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     bench_process()
-    sys.path.insert(0, str(ROOT))
     run_id = uuid.uuid4().hex[:8]
     try:
         with contextlib.ExitStack() as cleanup:
@@ -1017,7 +704,12 @@ def main(argv: list[str] | None = None) -> int:
             specs, village_id = prepare_database(url, site_dir, run_id, args.clients, articles)
             port = free_port()
             log = workdir / "gunicorn.log"
-            server = start_gunicorn(url, site_dir, port, args, log)
+            server = start_gunicorn(
+                url, site_dir, port, log, workers=args.workers, worker_class=args.worker_class,
+                threads=args.threads, app=args.app, settings={
+                    "READING_MAX_CREDIT_SECONDS": str(CAP_SECONDS),
+                    # the articles carry their own required times
+                    "READING_REQUIRED_SECONDS_OVERRIDE": None})
             cleanup.callback(stop_process_group, server)
             wait_for_ping(port, server, log)
             load = LoadGenerator(args.procs, port, specs, articles, run_id)
@@ -1045,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary, ensure_ascii=False))
     failed = summary["lost"] or summary["extra"] or summary["overrun"]
     return 1 if failed else 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -24,21 +24,18 @@ import json
 import logging
 import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from openpyxl import Workbook
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("SECRET_KEY", "bench-only")  # keep instance/ untouched
-
 from flask_migrate import upgrade
+from openpyxl import Workbook
 
 from learning_app import create_app
 from learning_app.extensions import db
 from learning_app.imports.service import import_file
+
+os.environ.setdefault("SECRET_KEY", "bench-only")  # keep instance/ untouched (read by create_app)
 
 ORG_HEADER = ["组织编码", "组织名称", "组织类别", "上级组织编码", "排序"]
 MEMBER_HEADER = ["党员编号", "姓名", "手机号", "所在组织编码", "类别", "免学原因", "状态",

@@ -40,10 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import heartbeat as hb  # bench/heartbeat.py: process setup, scratch dir, database, app
+from harness import bench_process, database, make_app, scratch
 
 PER_VILLAGE = 30
 TOWNSHIPS_PER_COUNTY = 15
@@ -219,7 +216,7 @@ def naive_root(session: Any, key: str) -> Any:
     """The root's counts straight from the ledger, memberships and attempts."""
     from sqlalchemy import text
 
-    from learning_app.domain.participation import Counts, parse_period
+    from learning_app.reports.participation import Counts, parse_period
     from learning_app.reports.rollup import period_params, period_tests, share_queries
 
     period = parse_period(key)
@@ -248,10 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 100 <= args.members <= 5_000_000:
         parser.error("--members 100..5000000")
-    hb.bench_process()
+    bench_process()
     with contextlib.ExitStack() as cleanup:
-        workdir, site_dir = hb.scratch(cleanup, "dj-reports-bench-")
-        url, described = cleanup.enter_context(hb.database(args.db, workdir, fast=True))
+        workdir, site_dir = scratch(cleanup, "dj-reports-bench-")
+        url, described = cleanup.enter_context(database(args.db, workdir, fast=True))
         summary = run(args, url, described, site_dir)
     print(json.dumps(summary, ensure_ascii=False))
     return 0 if summary["agree"] else 1
@@ -266,7 +263,7 @@ def run(args: argparse.Namespace, url: str, described: str, site_dir: Path) -> d
     from learning_app.reports.figures import report
     from learning_app.reports.rollup import build
 
-    app = hb.make_app(url, site_dir)
+    app = make_app(url, site_dir)
     with app.app_context():
         upgrade()
         began = time.perf_counter()

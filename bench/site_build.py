@@ -30,11 +30,10 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from site_builder.navigation import NAV_ISSUES
 
 ROOT = Path(__file__).resolve().parents[1]
-TODAY = dt.date(2026, 11, 26)
+TODAY = dt.date(2026, 12, 1)  # the real content is published up to this day
 CATEGORIES = ["knowledge", "measures", "cases"]
 DEPARTMENTS = ["县乡村振兴局", "县农业农村局", "县人社局", "县医保局", "县住建局", "县委组织部"]
 TAGS = ["精准扶贫", "产业扶贫", "就业帮扶", "教育帮扶", "健康帮扶", "住房安全", "防返贫监测",

@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask
 
 from learning_app import settings
-from learning_app.dbsetup import configure_engine
-from learning_app.domain.credits import format_hours
+from learning_app.credits.rules import format_hours
+from learning_app.db import configure_engine
 from learning_app.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,10 +37,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from learning_app import models  # noqa: F401  (register the tables)
     from learning_app.admin.members import bp as admin_members_bp
     from learning_app.admin.orgs import bp as admin_orgs_bp
-    from learning_app.admin.trainings import bp as admin_trainings_bp
     from learning_app.auth.views import bp as auth_bp
-    from learning_app.cli import register_commands
+    from learning_app.content.site import bp as site_bp
     from learning_app.content.views import bp as content_bp
+    from learning_app.demo.cli import bp as demo_bp
     from learning_app.errors import register_error_handlers
     from learning_app.imports.views import bp as admin_imports_bp
     from learning_app.me.views import bp as me_bp
@@ -50,13 +50,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from learning_app.reading.api import bp as reading_bp
     from learning_app.reports.api import bp as reports_api_bp
     from learning_app.reports.views import bp as reports_bp
-    from learning_app.site import bp as site_bp
+    from learning_app.trainings.views import bp as admin_trainings_bp
 
     for blueprint in (auth_bp, me_bp, reading_bp, admin_orgs_bp, admin_members_bp,
                       admin_trainings_bp, admin_imports_bp, quiz_api_bp, content_bp, site_bp,
-                      quiz_admin_bp, quiz_pages_bp, reports_bp, reports_api_bp):
+                      quiz_admin_bp, quiz_pages_bp, reports_bp, reports_api_bp, demo_bp):
         app.register_blueprint(blueprint)
-    register_commands(app)
     register_error_handlers(app)
     app.jinja_env.filters["hours"] = format_hours
     if app.config.get("PROXY_FIX"):

@@ -48,3 +48,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      default=os.environ.get("TEST_DB", "sqlite"),
                      help="database for the app tests (postgres: TEST_DATABASE_URL, or a "
                           "throwaway server from Debian's binaries)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "shared_db: the app test reads data that a class- or module-scoped fixture "
+                   "loaded once; the per-test cleanup leaves the database to that fixture "
+                   "(tests/app/conftest.py)")

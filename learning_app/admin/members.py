@@ -7,14 +7,16 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from learning_app.access import admin_required, member_or_404, members_in_scope, org_or_404
+from learning_app.admin.memberships import leave_roll, transfer
+from learning_app.auth.access import admin_required, member_or_404, members_in_scope, org_or_404
+from learning_app.credits.ledger import award
+from learning_app.credits.sources import source_key
+from learning_app.errors import Refused
 from learning_app.extensions import db
-from learning_app.ledger import award
-from learning_app.memberships import TransferError, leave_roll, transfer
 from learning_app.models import CreditEntry, Member, Membership, Organization
 from learning_app.models.members import CATEGORIES, STATUSES
 from learning_app.models.types import local_today
@@ -61,7 +63,7 @@ def _date(field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(request.form.get(field, ""))
     except ValueError:
-        abort(400, f"{field}: 日期格式应为 YYYY-MM-DD")
+        raise Refused(400, "日期格式应为 YYYY-MM-DD，例如 2026-12-01") from None
 
 
 @bp.post("/<int:member_id>/transfer")
@@ -71,17 +73,11 @@ def do_transfer(member_id: int) -> Any:
     target = db.session.scalar(select(Organization).where(
         Organization.code == (request.form.get("org_code") or "").strip()))
     if target is None:
-        flash("没有这个组织编码", "error")
-        return redirect(url_for(".show", member_id=member.id))
+        raise Refused(400, "没有这个组织编码")
     org_or_404(target.id)  # the destination must be in the admin's subtree too
-    try:
-        transfer(db.session, member, target, _date("on"), request.form.get("note") or None)
-    except TransferError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"已转接到{target.name}", "success")
+    transfer(db.session, member, target, _date("on"), request.form.get("note") or None)
+    db.session.commit()
+    flash(f"已转接到{target.name}", "success")
     return redirect(url_for(".show", member_id=member.id))
 
 
@@ -89,10 +85,7 @@ def do_transfer(member_id: int) -> Any:
 @admin_required
 def do_leave(member_id: int) -> Any:
     member = member_or_404(member_id)
-    try:
-        leave_roll(db.session, member, request.form.get("status", ""), _date("on"))
-    except TransferError as exc:
-        abort(400, str(exc))
+    leave_roll(db.session, member, request.form.get("status", ""), _date("on"))
     db.session.commit()
     flash(f"已标记为{member.status_label}", "success")
     return redirect(url_for(".show", member_id=member.id))
@@ -136,7 +129,7 @@ def do_correction(member_id: int) -> Any:
         flash("请填写更正学时（非零，不超过100）和原因", "error")
         return redirect(url_for(".show", member_id=member.id))
     award(db.session, member_id=member.id, org_id=member.org_id, source_type="correction",
-          source_key=f"correction:{uuid.uuid4().hex}", hours=hours,
+          source_key=source_key("correction", uuid.uuid4().hex), hours=hours,
           recorded_by=current_user.id, note=note[:200])
     db.session.commit()
     flash("已记录更正", "success")

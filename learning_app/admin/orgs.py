@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
-from learning_app.access import admin_required, org_or_404, scope_root
+from learning_app.auth.access import admin_required, org_or_404, scope_root
 from learning_app.extensions import db
 from learning_app.models import Member, Organization
 from learning_app.models.orgs import subtree_ids

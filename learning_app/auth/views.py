@@ -9,12 +9,15 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 
+from learning_app.auth.cli import set_account_command
 from learning_app.auth.forms import LoginForm, PasswordForm
 from learning_app.auth.passwords import hash_password, password_problem, verify
+from learning_app.cli import add_commands
 from learning_app.extensions import db, limiter, login_manager
 from learning_app.models import Member
 
-bp = Blueprint("auth", __name__, url_prefix="/app")
+bp = Blueprint("auth", __name__, url_prefix="/app", cli_group=None)
+add_commands(bp, set_account_command)
 READER_COOKIE = "dj_reader"  # tells the site's tracker script that the app is there
 
 

@@ -8,19 +8,23 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
-from learning_app.access import editor_required
+from learning_app.auth.access import editor_required
+from learning_app.cli import add_commands
+from learning_app.content.cli import sync_content_command
 from learning_app.content.sync import ManifestError, read_manifest, sync
+from learning_app.credits.sources import ref_column
 from learning_app.extensions import db
 from learning_app.models import Article, CreditEntry
 
-bp = Blueprint("content", __name__, url_prefix="/app/content")
+bp = Blueprint("content", __name__, url_prefix="/app/content", cli_group=None)
+add_commands(bp, sync_content_command)
 
 
 @bp.get("/")
 @editor_required
 def index() -> Any:
     readers = dict(db.session.execute(
-        select(func.substr(CreditEntry.source_key, 9), func.count())
+        select(ref_column("reading"), func.count())
         .where(CreditEntry.source_type == "reading").group_by(CreditEntry.source_key)
     ).all())
     articles = list(db.session.scalars(select(Article).order_by(Article.published.desc(),

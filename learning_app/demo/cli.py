@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 import click
+from flask import Blueprint
 
+from learning_app.cli import add_commands
 from learning_app.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from learning_app.demo.loader import AlreadyLoaded, DemoError, load_demo
 from learning_app.extensions import db
@@ -32,3 +34,8 @@ def load_demo_command() -> None:
         f"{result.ledger_rows}条。")
     codes = " / ".join(account.code for account in DEMO_ACCOUNTS)
     click.echo(f"演示账号：{codes}，密码均为 {DEMO_PASSWORD}")
+
+
+# The demo has no pages: its blueprint only carries the command.
+bp = Blueprint("demo", __name__, cli_group=None)
+add_commands(bp, load_demo_command)

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from learning_app.credits.ledger import award
+from learning_app.credits.sources import source_key
 from learning_app.demo.people import Person
-from learning_app.ledger import award
 from learning_app.models import Attempt, AttemptAnswer, AttemptQuestion, QuizTest
 from learning_app.models.types import TZ
 from learning_app.quiz.attempts import definition, draw, passes, score_attempt, to_utc
@@ -119,6 +120,6 @@ def _one_attempt(session: Session, rng: random.Random, person: Person, test: Any
         local_day = submitted.replace(tzinfo=dt.UTC).astimezone(TZ).date()
         org_id = person.org_on(local_day) or person.org.id
         award(session, member_id=person.id, org_id=org_id, source_type="test",
-              source_key=f"test:{DEMO_TEST_ID}",
+              source_key=source_key("test", DEMO_TEST_ID),
               hours=Decimal(str(test.credit_hours_on_pass)), earned_at=submitted,
               note=test.title[:200])

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from learning_app.credits.sources import source_key
+from learning_app.db import dialect_insert
 from learning_app.demo.people import Person
 from learning_app.demo.tree import DemoTree, Org
-from learning_app.ledger import dialect_insert
 from learning_app.models import (
     Article,
     CreditEntry,
@@ -30,7 +31,7 @@ from learning_app.models import (
     TrainingAttendance,
 )
 from learning_app.models.types import TZ
-from learning_app.trainings import record_attendance
+from learning_app.trainings.service import record_attendance
 
 HISTORY_MONTHS = ((2026, 9), (2026, 10), (2026, 11))
 PARTY_DAY_TOPICS = {
@@ -169,7 +170,7 @@ class HistoryBuilder:
         started_ms = int(earned_at.replace(tzinfo=dt.UTC).timestamp() * 1000) - active_ms
         return ({"member_id": person.id, "article_id": article.id, "active_ms": active_ms,
                  "first_beat_ms": started_ms, "credited": True},
-                _ledger_row(person.id, org_id, "reading", f"reading:{article.id}",
+                _ledger_row(person.id, org_id, "reading", source_key("reading", article.id),
                             article.credit_hours, earned_at, day, None, None))
 
     def _in_progress(self, person: Person, read: set[str]) -> list[dict[str, Any]]:
@@ -221,8 +222,9 @@ class HistoryBuilder:
                     continue
                 rows.append({"training_id": training.id, "member_id": person.id})
                 ledger.append(_ledger_row(
-                    person.id, org_id, "training", f"training:{training.id}", training.hours,
-                    earned_at, training.held_on, training.created_by, training.title[:200]))
+                    person.id, org_id, "training", source_key("training", training.id),
+                    training.hours, earned_at, training.held_on, training.created_by,
+                    training.title[:200]))
         if rows:
             self.session.execute(insert(TrainingAttendance), rows)
         self.result.trainings += len(attendance)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning_app.auth.passwords import hash_password
+from learning_app.db import rollback_on_error
 from learning_app.demo.accounts import DEMO_PASSWORD
 from learning_app.demo.exams import take_demo_exam
 from learning_app.demo.history import HistoryBuilder
@@ -73,7 +74,7 @@ def load_demo(session: Session, *, today: dt.date | None = None,
     # History ends yesterday at the latest, so no credit is dated in the future.
     last_day = min(HISTORY_LAST_DAY, (today or local_today()) - dt.timedelta(days=1))
     rng = random.Random(seed)
-    try:
+    with rollback_on_error(session):
         tree = build_tree(session, rng)
         people = make_people(rng, tree, hash_password, DEMO_PASSWORD)
         insert_people(session, people)
@@ -83,9 +84,6 @@ def load_demo(session: Session, *, today: dt.date | None = None,
                                  last_day).build()
         exams = take_demo_exam(session, rng, people, last_day)
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return LoadResult(
         townships=len(tree.townships),
         villages=sum(1 for b in tree.branches if b.kind == "village"),

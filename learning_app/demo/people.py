@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from learning_app.admin.memberships import transfer
 from learning_app.demo.accounts import DEMO_ACCOUNTS
 from learning_app.demo.names import EXEMPT_REGULAR_SHARE, person_name, phone_numbers
 from learning_app.demo.tree import DemoTree, Org
-from learning_app.memberships import transfer
 from learning_app.models import Member, Membership, Organization
 
 # Members per branch by kind: (fewest, most).

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from learning_app.errors import SheetRejected
 from learning_app.extensions import db
-from learning_app.imports.problems import ImportRejected, ImportResult
+from learning_app.imports.problems import ImportResult
 from learning_app.imports.readers import read_path
 from learning_app.imports.service import import_table
 
@@ -27,7 +28,7 @@ def run(kind: str, path: Path) -> ImportResult:
         with click.progressbar(length=2 * len(table.rows), label="检查并写入",
                                file=sys.stderr) as bar:
             return import_table(db.session, kind, table, progress=bar.update)
-    except ImportRejected as exc:
+    except SheetRejected as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from learning_app.imports.problems import ImportRejected, Problem
+from learning_app.errors import RowProblem, SheetRejected
 from learning_app.imports.readers import Table
 from learning_app.imports.spec import required_columns
 
@@ -11,7 +11,7 @@ def check_header(table: Table, kind: str) -> None:
     """Without its required columns no row can be checked: reject at once."""
     missing = [name for name in required_columns(kind) if not table.has(name)]
     if missing:
-        raise ImportRejected([Problem(table.header_row, name, "缺少这一列（请核对表头）")
+        raise SheetRejected([RowProblem(table.header_row, name, "缺少这一列（请核对表头）")
                               for name in missing])
 
 
@@ -23,8 +23,8 @@ class FirstSeen:
         self.noun = noun
         self.rows: dict[str, int] = {}
 
-    def check(self, key: str, row: int) -> Problem | None:
+    def check(self, key: str, row: int) -> RowProblem | None:
         first = self.rows.setdefault(key, row)
         if first == row:
             return None
-        return Problem(row, self.column, f"{self.noun} {key} 与第{first}行重复")
+        return RowProblem(row, self.column, f"{self.noun} {key} 与第{first}行重复")

@@ -14,8 +14,8 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from learning_app.errors import RowProblem, SheetRejected
 from learning_app.imports.header import FirstSeen, check_header
-from learning_app.imports.problems import ImportRejected, Problem
 from learning_app.imports.readers import Row, Table
 from learning_app.imports.scope import Scope
 from learning_app.imports.spec import (
@@ -97,37 +97,37 @@ def _lookup(labels: dict[str, str], text: str, default: str) -> str | None:
     return text if text in labels.values() else None
 
 
-def _parse(row: Row, today: dt.date, problems: list[Problem]) -> MemberRow:
+def _parse(row: Row, today: dt.date, problems: list[RowProblem]) -> MemberRow:
     """The row's values, with a problem added for each one that is wrong."""
     number = row.number
     code = row.get(M_CODE)
     if not code:
-        problems.append(Problem(number, M_CODE, "必填"))
+        problems.append(RowProblem(number, M_CODE, "必填"))
     elif not MEMBER_CODE_RE.fullmatch(code):
-        problems.append(Problem(number, M_CODE, f"“{code}”只能由字母、数字、“-”和“_”组成，"
+        problems.append(RowProblem(number, M_CODE, f"“{code}”只能由字母、数字、“-”和“_”组成，"
                                                 "不超过32位"))
     name = row.get(M_NAME)
     if not name:
-        problems.append(Problem(number, M_NAME, "必填"))
+        problems.append(RowProblem(number, M_NAME, "必填"))
     elif len(name) > 50:
-        problems.append(Problem(number, M_NAME, "不能超过50字"))
+        problems.append(RowProblem(number, M_NAME, "不能超过50字"))
     raw_phone = row.get(M_PHONE)
     phone = normalize_phone(raw_phone) if raw_phone else None
     if phone is not None and not is_phone(phone):
-        problems.append(Problem(number, M_PHONE, f"“{raw_phone}”不是有效的11位手机号"))
+        problems.append(RowProblem(number, M_PHONE, f"“{raw_phone}”不是有效的11位手机号"))
     org_code = row.get(M_ORG)
     if not org_code:
-        problems.append(Problem(number, M_ORG, "必填"))
+        problems.append(RowProblem(number, M_ORG, "必填"))
     category = _lookup(CATEGORY_BY_LABEL, row.get(M_CATEGORY), "member")
     if category is None:
-        problems.append(Problem(number, M_CATEGORY, f"未知的类别“{row.get(M_CATEGORY)}”，"
+        problems.append(RowProblem(number, M_CATEGORY, f"未知的类别“{row.get(M_CATEGORY)}”，"
                                                     f"应为：{CATEGORY_LIST}"))
     reason = row.get(M_EXEMPT) or None
     if reason is not None and len(reason) > 100:
-        problems.append(Problem(number, M_EXEMPT, "不能超过100字"))
+        problems.append(RowProblem(number, M_EXEMPT, "不能超过100字"))
     status = _lookup(STATUS_BY_LABEL, row.get(M_STATUS), "active")
     if status is None:
-        problems.append(Problem(number, M_STATUS, f"未知的状态“{row.get(M_STATUS)}”，"
+        problems.append(RowProblem(number, M_STATUS, f"未知的状态“{row.get(M_STATUS)}”，"
                                                   f"应为：{STATUS_LIST}"))
     started_on = None
     # 转入日期 (joined this organization) wins over 入党日期 (joined the Party).
@@ -137,9 +137,9 @@ def _parse(row: Row, today: dt.date, problems: list[Problem]) -> MemberRow:
             continue
         started_on = parse_date(text)
         if started_on is None:
-            problems.append(Problem(number, column, f"“{text}”不是日期，应为 YYYY-MM-DD"))
+            problems.append(RowProblem(number, column, f"“{text}”不是日期，应为 YYYY-MM-DD"))
         elif started_on > today:
-            problems.append(Problem(number, column, "不能晚于今天"))
+            problems.append(RowProblem(number, column, "不能晚于今天"))
         break
     return MemberRow(number, code, name, phone, org_code, category or "member", reason,
                      status or "active", started_on)
@@ -148,7 +148,7 @@ def _parse(row: Row, today: dt.date, problems: list[Problem]) -> MemberRow:
 def validate(table: Table, snapshot: Snapshot, scope: Scope | None, today: dt.date,
              progress: Progress | None = None) -> list[MemberRow]:
     check_header(table, "members")
-    problems: list[Problem] = []
+    problems: list[RowProblem] = []
     rows: list[MemberRow] = []
     codes = FirstSeen(M_CODE, "党员编号")
     phones = FirstSeen(M_PHONE, "手机号")
@@ -170,14 +170,14 @@ def validate(table: Table, snapshot: Snapshot, scope: Scope | None, today: dt.da
                 problems.append(same_phone)
         org = orgs.get(parsed.org_code) if parsed.org_code else None
         if org is None and parsed.org_code:
-            problems.append(Problem(row.number, M_ORG, f"没有编码为 {parsed.org_code} 的组织"))
+            problems.append(RowProblem(row.number, M_ORG, f"没有编码为 {parsed.org_code} 的组织"))
         if scope is not None:
             if org is not None and not scope.holds(org.path):
-                problems.append(Problem(row.number, M_ORG,
+                problems.append(RowProblem(row.number, M_ORG,
                                         f"组织 {parsed.org_code} {scope.outside}"))
             current = members.get(code) if code else None
             if current is not None and not scope.holds(path_of.get(current.org_id, "")):
-                problems.append(Problem(row.number, M_CODE, f"党员 {code} 现属组织"
+                problems.append(RowProblem(row.number, M_CODE, f"党员 {code} 现属组织"
                                                             f"{scope.outside}"))
         if len(problems) == before:
             rows.append(parsed)
@@ -185,12 +185,12 @@ def validate(table: Table, snapshot: Snapshot, scope: Scope | None, today: dt.da
         progress(len(table.rows) % PROGRESS_EVERY)
     problems += _phone_taken(rows, members, set(codes.rows), scope)
     if problems:
-        raise ImportRejected(problems)
+        raise SheetRejected(problems)
     return rows
 
 
 def _phone_taken(rows: list[MemberRow], members: dict[str, ExistingMember],
-                 file_codes: set[str], scope: Scope | None) -> list[Problem]:
+                 file_codes: set[str], scope: Scope | None) -> list[RowProblem]:
     """A phone already on another member's record, unless the file moves it away too."""
     owner_of = {member.phone: member for member in members.values() if member.phone}
     problems = []
@@ -200,5 +200,5 @@ def _phone_taken(rows: list[MemberRow], members: dict[str, ExistingMember],
             continue
         # An org admin must not learn who, outside their subtree, has a number.
         who = "其他党员" if scope is not None else f"党员 {owner.code}（{owner.name}）"
-        problems.append(Problem(row.row, M_PHONE, f"手机号 {row.phone} 已被{who}使用"))
+        problems.append(RowProblem(row.row, M_PHONE, f"手机号 {row.phone} 已被{who}使用"))
     return problems

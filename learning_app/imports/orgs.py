@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from learning_app.errors import RowProblem, SheetRejected
 from learning_app.imports.header import FirstSeen, check_header
-from learning_app.imports.problems import ImportRejected, ImportResult, Problem
+from learning_app.imports.problems import ImportResult
 from learning_app.imports.readers import Row, Table
 from learning_app.imports.scope import Scope
 from learning_app.imports.spec import (
@@ -65,32 +66,32 @@ def load_existing(session: Session) -> dict[str, ExistingOrg]:
 
 # ---------------------------------------------------------------- validation
 
-def _parse(row: Row, has_sort: bool, problems: list[Problem]) -> OrgRow:
+def _parse(row: Row, has_sort: bool, problems: list[RowProblem]) -> OrgRow:
     """The row's values, with a problem added for each one that is wrong."""
     code = row.get(ORG_CODE)
     if not code:
-        problems.append(Problem(row.number, ORG_CODE, "必填"))
+        problems.append(RowProblem(row.number, ORG_CODE, "必填"))
     elif not ORG_CODE_RE.fullmatch(code):
-        problems.append(Problem(row.number, ORG_CODE, f"“{code}”只能由字母、数字和“-”组成，"
+        problems.append(RowProblem(row.number, ORG_CODE, f"“{code}”只能由字母、数字和“-”组成，"
                                                       "不超过32位"))
     name = row.get(ORG_NAME)
     if not name:
-        problems.append(Problem(row.number, ORG_NAME, "必填"))
+        problems.append(RowProblem(row.number, ORG_NAME, "必填"))
     elif len(name) > 100:
-        problems.append(Problem(row.number, ORG_NAME, "不能超过100字"))
+        problems.append(RowProblem(row.number, ORG_NAME, "不能超过100字"))
     label = row.get(ORG_KIND)
     kind = ORG_KIND_BY_LABEL.get(label)
     if not label:
-        problems.append(Problem(row.number, ORG_KIND, "必填"))
+        problems.append(RowProblem(row.number, ORG_KIND, "必填"))
     elif kind is None:
-        problems.append(Problem(row.number, ORG_KIND, f"未知的组织类别“{label}”，"
+        problems.append(RowProblem(row.number, ORG_KIND, f"未知的组织类别“{label}”，"
                                                       f"应为：{KIND_LIST}"))
     sort_order: int | None = None
     if has_sort:
         text = row.get(ORG_SORT)
         sort_order = parse_int(text) if text else 0
         if sort_order is None:
-            problems.append(Problem(row.number, ORG_SORT, f"“{text}”不是整数"))
+            problems.append(RowProblem(row.number, ORG_SORT, f"“{text}”不是整数"))
     return OrgRow(row.number, code, name, kind or "", row.get(ORG_PARENT) or None, sort_order)
 
 
@@ -98,7 +99,7 @@ def validate(table: Table, existing: dict[str, ExistingOrg], scope: Scope | None
              progress: Progress | None = None) -> list[OrgRow]:
     check_header(table, "orgs")
     has_sort = table.has(ORG_SORT)
-    problems: list[Problem] = []
+    problems: list[RowProblem] = []
     rows: list[OrgRow] = []  # rows with a usable code of their own: the tree is made of these
     codes = FirstSeen(ORG_CODE, "组织编码")
     for row in table.rows:
@@ -123,13 +124,13 @@ def validate(table: Table, existing: dict[str, ExistingOrg], scope: Scope | None
     if scope is not None and not parent_problems and not cycle_problems:
         problems += _scope_problems(placed, existing, parents, scope)
     if problems:
-        raise ImportRejected(problems)
+        raise SheetRejected(problems)
     return rows
 
 
 def _parent_problems(rows: list[OrgRow], existing: dict[str, ExistingOrg],
-                     file_codes: set[str]) -> list[Problem]:
-    problems: list[Problem] = []
+                     file_codes: set[str]) -> list[RowProblem]:
+    problems: list[RowProblem] = []
     roots = sorted(org.code for org in existing.values() if org.parent_id is None)
     new_root_row: int | None = None
     for row in rows:
@@ -138,17 +139,17 @@ def _parent_problems(rows: list[OrgRow], existing: dict[str, ExistingOrg],
             if row.code in roots:
                 continue
             if roots:
-                problems.append(Problem(row.row, ORG_PARENT, "必填：只有根组织（"
+                problems.append(RowProblem(row.row, ORG_PARENT, "必填：只有根组织（"
                                         f"{'、'.join(roots)}）可以不填上级组织编码"))
             elif new_root_row is not None:
-                problems.append(Problem(row.row, ORG_PARENT, "必填：只能有一个根组织，"
+                problems.append(RowProblem(row.row, ORG_PARENT, "必填：只能有一个根组织，"
                                         f"第{new_root_row}行已是根组织"))
             else:
                 new_root_row = row.row
         elif parent == row.code:
-            problems.append(Problem(row.row, ORG_PARENT, "上级组织不能是它自己"))
+            problems.append(RowProblem(row.row, ORG_PARENT, "上级组织不能是它自己"))
         elif parent not in existing and parent not in file_codes:
-            problems.append(Problem(row.row, ORG_PARENT, f"没有编码为 {parent} 的组织"))
+            problems.append(RowProblem(row.row, ORG_PARENT, f"没有编码为 {parent} 的组织"))
     return problems
 
 
@@ -163,7 +164,7 @@ def _final_parents(rows: list[OrgRow], existing: dict[str, ExistingOrg]) -> dict
     return parents
 
 
-def _cycle_problems(rows: list[OrgRow], parents: dict[str, str | None]) -> list[Problem]:
+def _cycle_problems(rows: list[OrgRow], parents: dict[str, str | None]) -> list[RowProblem]:
     """Walk up from every row; a walk that meets itself is a cycle (reported per row)."""
     done: set[str] = set()
     in_cycle: dict[str, list[str]] = {}
@@ -187,14 +188,14 @@ def _cycle_problems(rows: list[OrgRow], parents: dict[str, str | None]) -> list[
         if cycle:
             start = cycle.index(row.code)
             loop = [*cycle[start:], *cycle[:start], row.code]
-            problems.append(Problem(row.row, ORG_PARENT,
+            problems.append(RowProblem(row.row, ORG_PARENT,
                                     "上下级关系形成循环：" + " → ".join(loop)))
     return problems
 
 
 def _scope_problems(rows: list[OrgRow], existing: dict[str, ExistingOrg],
-                    parents: dict[str, str | None], scope: Scope) -> list[Problem]:
-    problems: list[Problem] = []
+                    parents: dict[str, str | None], scope: Scope) -> list[RowProblem]:
+    problems: list[RowProblem] = []
     outside = scope.outside
 
     def inside(code: str | None) -> bool:
@@ -209,13 +210,14 @@ def _scope_problems(rows: list[OrgRow], existing: dict[str, ExistingOrg],
     for row in rows:
         current = existing.get(row.code)
         if current is not None and not scope.holds(current.path):
-            problems.append(Problem(row.row, ORG_CODE, f"组织 {row.code} {outside}"))
+            problems.append(RowProblem(row.row, ORG_CODE, f"组织 {row.code} {outside}"))
         elif row.code == scope.code:
             before = code_of.get(current.parent_id) if current and current.parent_id else None
             if row.parent_code != before:
-                problems.append(Problem(row.row, ORG_PARENT, "不能改动您所管组织本身的上级组织"))
+                problems.append(RowProblem(row.row, ORG_PARENT, "不能改动您所管组织本身的上级组织"))
         elif not inside(row.parent_code):
-            problems.append(Problem(row.row, ORG_PARENT, f"上级组织 {row.parent_code} {outside}"))
+            problems.append(RowProblem(row.row, ORG_PARENT,
+                                       f"上级组织 {row.parent_code} {outside}"))
     return problems
 
 

@@ -1,29 +1,11 @@
-"""What an import reports: the problems that reject a file, or the counts it changed."""
+"""What an import reports when it succeeds: the counts it changed.
+
+A rejected file raises ``errors.SheetRejected`` with its ``RowProblem`` list.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
-
-
-class Problem(NamedTuple):
-    """One thing wrong with the file, where a clerk can find it in the spreadsheet."""
-
-    row: int  # the spreadsheet's own row number; the header is row 1
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"第{self.row}行 {self.column}：{self.message}"
-
-
-class ImportRejected(Exception):
-    """The file was refused as a whole; nothing was written."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        # Stable sort: problems of one row keep the order they were found in.
-        self.problems = sorted(problems, key=lambda problem: problem.row)
-        super().__init__(f"导入被拒绝：共 {len(self.problems)} 个问题")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from learning_app.imports.problems import ImportRejected, Problem
+from learning_app.errors import RowProblem, SheetRejected
 
 # A county's whole roll is about 100,000 rows; far more is a mistake or a
 # zip bomb, and would only fill the server's memory before being rejected.
@@ -45,8 +45,8 @@ class Table:
         return column in self.columns
 
 
-def rejected(message: str, column: str = "文件") -> ImportRejected:
-    return ImportRejected([Problem(1, column, message)])
+def rejected(message: str, column: str = "文件") -> SheetRejected:
+    return SheetRejected([RowProblem(1, column, message)])
 
 
 def read_path(path: Path) -> Table:
@@ -101,7 +101,7 @@ def _xlsx_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         sheet.reset_dimensions()  # type: ignore[union-attr]
         rows = sheet.iter_rows(min_row=1, min_col=1, values_only=True)
         yield from enumerate((list(row) for row in rows), start=1)
-    except ImportRejected:
+    except SheetRejected:
         raise
     except Exception:  # the sheet's XML is parsed lazily, row by row
         raise rejected(not_xlsx) from None
@@ -153,14 +153,14 @@ def _table(records: Iterable[tuple[int, list[Any]]]) -> Table:
 
 def _header_positions(header: list[str], row: int) -> list[tuple[str, int]]:
     seen: dict[str, int] = {}
-    problems: list[Problem] = []
+    problems: list[RowProblem] = []
     for index, name in enumerate(header):
         if not name:
             continue  # unnamed columns (notes, leftovers) are ignored
         if name in seen:
-            problems.append(Problem(row, name, "表头中这一列出现了两次"))
+            problems.append(RowProblem(row, name, "表头中这一列出现了两次"))
             continue
         seen[name] = index
     if problems:
-        raise ImportRejected(problems)
+        raise SheetRejected(problems)
     return list(seen.items())

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning_app.memberships import current_membership, leave_roll, open_membership, transfer
+from learning_app.admin.memberships import current_membership, leave_roll, open_membership, transfer
 from learning_app.models import Member, Organization
 
 NOTE = "批量导入"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, scoped_session
 
+from learning_app.db import exclusive, real_session, rollback_on_error
 from learning_app.imports import members, members_write, orgs
-from learning_app.imports.locking import lock_for_import
 from learning_app.imports.problems import ImportResult
 from learning_app.imports.readers import Table, read_path
 from learning_app.imports.scope import Scope
@@ -25,6 +25,9 @@ def import_members(session: Session, table: Table, *, scope: Scope | None = None
     return members_write.write(session, rows, snapshot, set(table.columns), today, progress)
 
 
+# An arbitrary constant naming "the roster import" among PostgreSQL's advisory locks.
+IMPORT_LOCK_KEY = 0x64_6A_69_6D  # "djim"
+
 IMPORTERS: dict[str, Callable[..., ImportResult]] = {
     "orgs": orgs.import_orgs,
     "members": import_members,
@@ -35,21 +38,16 @@ def import_table(session: Session | scoped_session[Session], kind: str, table: T
                  scope: Scope | None = None, progress: Progress | None = None) -> ImportResult:
     """Validate the whole file, then write it, in one transaction: all or nothing.
 
-    Raises ImportRejected (nothing written) when any row is wrong. ``progress``
+    Raises SheetRejected (nothing written) when any row is wrong. ``progress``
     is called with row counts, twice per row in all (checking, writing).
     """
-    if isinstance(session, scoped_session):
-        session = session()  # Flask-SQLAlchemy's db.session: work on the real one
-    if session.in_transaction():
-        # Start from a fresh transaction whose first statement takes the lock.
-        session.commit()
-    try:
-        lock_for_import(session)
+    session = real_session(session)
+    with rollback_on_error(session):
+        # Validated against the same state it writes to: one import at a time,
+        # holding the lock from before the prefetch until the commit.
+        exclusive(session, IMPORT_LOCK_KEY)
         result = IMPORTERS[kind](session, table, scope=scope, progress=progress)
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return result
 
 

@@ -8,24 +8,28 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 
-from learning_app.access import admin_required, scope_root
+from learning_app.auth.access import admin_required, scope_root
+from learning_app.cli import add_commands
+from learning_app.errors import RowProblem, SheetRejected
 from learning_app.extensions import db
-from learning_app.imports.problems import ImportRejected, ImportResult, Problem
+from learning_app.imports.cli import import_members_command, import_orgs_command
+from learning_app.imports.problems import ImportResult
 from learning_app.imports.readers import read_table
 from learning_app.imports.scope import Scope
 from learning_app.imports.service import import_table
 from learning_app.imports.spec import COLUMNS, KINDS
 from learning_app.imports.workbook import XLSX_MIME, template_workbook
 
-bp = Blueprint("admin_imports", __name__, url_prefix="/app/admin/imports")
+bp = Blueprint("admin_imports", __name__, url_prefix="/app/admin/imports", cli_group=None)
+add_commands(bp, import_orgs_command, import_members_command)
 MAX_BYTES = 40 * 1024 * 1024  # a 100,000-member XLSX is about 5 MB
 SHOW_PROBLEMS = 500  # beyond this a table stops helping; the count still tells the size
 
 
 def _page(status: int = 200, *, kind: str = "members", result: ImportResult | None = None,
-          problems: list[Problem] | None = None, error: str | None = None,
+          problems: list[RowProblem] | None = None, error: str | None = None,
           filename: str = "") -> Any:
-    scope = None if current_user.role == "county_admin" else scope_root()
+    scope = None if current_user.role_def.whole_county else scope_root()
     return render_template("admin/imports.html", kinds=KINDS, columns=COLUMNS, kind=kind,
                            result=result, problems=(problems or [])[:SHOW_PROBLEMS],
                            problem_count=len(problems or []), error=error,
@@ -51,10 +55,10 @@ def upload() -> Any:
     if len(data) > MAX_BYTES:
         return _page(413, kind=kind, error="文件太大（超过40MB），请分成几个文件导入")
     # An org admin's rows must all lie in their subtree; a county admin's anywhere.
-    scope = None if current_user.role == "county_admin" else Scope.of(scope_root())
+    scope = None if current_user.role_def.whole_county else Scope.of(scope_root())
     try:
         result = import_table(db.session, kind, read_table(data, upload.filename), scope=scope)
-    except ImportRejected as exc:
+    except SheetRejected as exc:
         return _page(422, kind=kind, problems=exc.problems, filename=upload.filename)
     return _page(kind=kind, result=result, filename=upload.filename)
 

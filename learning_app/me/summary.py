@@ -6,10 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning_app.domain.credits import DEFAULT_ANNUAL_HOURS, progress_ratio
+from learning_app.credits.rules import DEFAULT_ANNUAL_HOURS, progress_ratio
+from learning_app.credits.sources import ref_column, source_ref
 from learning_app.models import (
     Article,
     CreditEntry,
@@ -56,15 +57,15 @@ def summary(session: Session, member: Member, year: int) -> Summary:
         by_source[entry.source_type] = by_source.get(entry.source_type, Decimal(0)) + entry.hours
     total = sum(by_source.values(), Decimal(0))
     articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(
-        [e.source_key.split(":", 1)[1] for e in entries if e.source_type == "reading"])))}
+        [source_ref(e.source_key) for e in entries if e.source_type == "reading"])))}
     trainings = {t.id: t for t in session.scalars(select(Training).where(Training.id.in_(
-        [int(e.source_key.split(":", 1)[1]) for e in entries if e.source_type == "training"])))}
+        [int(source_ref(e.source_key)) for e in entries if e.source_type == "training"])))}
     in_progress = list(session.execute(
         select(ReadingProgress, Article).join(Article)
         .where(ReadingProgress.member_id == member.id, ReadingProgress.credited.is_(False),
                ReadingProgress.active_ms > 0)
         .order_by(ReadingProgress.first_beat_ms.desc()).limit(5)).all())
-    read_ids = select(func.substr(CreditEntry.source_key, 9)).where(
+    read_ids = select(ref_column("reading")).where(
         CreditEntry.member_id == member.id, CreditEntry.source_type == "reading")
     next_article = session.scalar(
         select(Article).where(Article.in_manifest.is_(True), Article.section == "column",
@@ -73,10 +74,10 @@ def summary(session: Session, member: Member, year: int) -> Summary:
     target = annual_target(session, member.category)
     return Summary(
         year=year, target=target, total=total, by_source=by_source,
-        readings=[(e, articles.get(e.source_key.split(":", 1)[1]))
+        readings=[(e, articles.get(source_ref(e.source_key)))
                   for e in entries if e.source_type == "reading"],
         in_progress=in_progress,
-        trainings=[(e, trainings.get(int(e.source_key.split(":", 1)[1])))
+        trainings=[(e, trainings.get(int(source_ref(e.source_key))))
                    for e in entries if e.source_type == "training"],
         tests=[e for e in entries if e.source_type == "test"],
         next_article=next_article, ratio=progress_ratio(total, target),

@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from learning_app.auth.roles import Role, role_of
 from learning_app.extensions import db
 from learning_app.models.orgs import Organization
 from learning_app.models.types import utcnow
@@ -18,12 +19,6 @@ CATEGORIES: dict[str, str] = {
     "activist": "入党积极分子",
 }
 STATUSES: dict[str, str] = {"active": "在册", "transferred": "转出", "deceased": "去世"}
-ROLES: dict[str, str] = {
-    "member": "党员",
-    "org_admin": "组织管理员",
-    "editor": "宣传编辑",
-    "county_admin": "县委组织部管理员",
-}
 
 
 class Member(UserMixin, db.Model):
@@ -58,8 +53,16 @@ class Member(UserMixin, db.Model):
         return self.status == "active"
 
     @property
+    def role_def(self) -> Role:
+        return role_of(self.role)
+
+    @property
     def is_admin(self) -> bool:
-        return self.role in ("org_admin", "county_admin")
+        return self.role_def.admin
+
+    @property
+    def is_editor(self) -> bool:
+        return self.role_def.editor
 
     @property
     def category_label(self) -> str:
@@ -67,7 +70,7 @@ class Member(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        return self.role_def.label
 
     @property
     def status_label(self) -> str:

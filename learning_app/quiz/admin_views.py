@@ -9,21 +9,27 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from learning_app.access import ADMIN_ROLES, EDITOR_ROLES, in_scope, roles_required, scope_root
+from learning_app.auth.access import admin_required, editor_required, in_scope, scope_root
+from learning_app.cli import add_commands
+from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models import Member, QuizTest, TestOverride
 from learning_app.models.orgs import subtree_ids
 from learning_app.models.types import TZ
 from learning_app.quiz.analysis import FLAG_LABELS, analyse_test, chart_bars, first_attempt_counts
-from learning_app.quiz.attempts import QuizRefused, add_override
+from learning_app.quiz.attempts import add_override
+from learning_app.quiz.cli import load_quizzes_command, regrade_command, sweep_attempts_command
+from learning_app.quiz.excel_cli import export_bank_command, import_bank_command
 
-bp = Blueprint("quiz_admin", __name__, url_prefix="/app/quiz")
+bp = Blueprint("quiz_admin", __name__, url_prefix="/app/quiz", cli_group=None)
+add_commands(bp, load_quizzes_command, sweep_attempts_command, regrade_command,
+             import_bank_command, export_bank_command)
 
 
 # -- item analysis ---------------------------------------------------------------------
 
 @bp.get("/analysis/")
-@roles_required(*EDITOR_ROLES)
+@editor_required
 def analysis_index() -> Any:
     tests = list(db.session.scalars(select(QuizTest).order_by(QuizTest.id)))
     return render_template("quiz_admin/analysis_index.html", tests=tests,
@@ -31,7 +37,7 @@ def analysis_index() -> Any:
 
 
 @bp.get("/analysis/<test_id>")
-@roles_required(*EDITOR_ROLES)
+@editor_required
 def analysis_show(test_id: str) -> Any:
     test = db.session.get(QuizTest, test_id)
     if test is None:
@@ -75,7 +81,7 @@ def _int(name: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise QuizRefused(400, "延长时间和增加次数应为整数") from None
+        raise Refused(400, "延长时间和增加次数应为整数") from None
 
 
 def _moment(name: str) -> dt.datetime | None:
@@ -85,17 +91,17 @@ def _moment(name: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(raw)  # naive: Asia/Shanghai (see to_utc)
     except ValueError:
-        raise QuizRefused(400, "时间格式应为 YYYY-MM-DDTHH:MM") from None
+        raise Refused(400, "时间格式应为 YYYY-MM-DDTHH:MM") from None
 
 
 @bp.get("/overrides/")
-@roles_required(*ADMIN_ROLES)
+@admin_required
 def overrides() -> Any:
     return _page()
 
 
 @bp.post("/overrides/")
-@roles_required(*ADMIN_ROLES)
+@admin_required
 def overrides_add() -> Any:
     code = (request.form.get("member_code") or "").strip()
     member = db.session.scalar(select(Member).where(Member.code == code)) if code else None
@@ -109,12 +115,12 @@ def overrides_add() -> Any:
     try:
         opens_at, closes_at = _moment("opens_at"), _moment("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
-            raise QuizRefused(400, "截止时间应晚于开始时间")
+            raise Refused(400, "截止时间应晚于开始时间")
         add_override(db.session, test_id=test.id, member_id=member.id,
                      reason=request.form.get("reason") or "",
                      extra_minutes=_int("extra_minutes"), extra_attempts=_int("extra_attempts"),
                      opens_at=opens_at, closes_at=closes_at, created_by=current_user.id)
-    except QuizRefused as exc:
+    except Refused as exc:
         db.session.rollback()
         return _page(exc.status, exc.message)
     flash(f"已为 {member.name}（{member.code}）设置“{test.title}”的调整", "ok")

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning_app.models import Attempt, AttemptAnswer, AttemptQuestion, QuestionVersion
-from learning_app.quiz.types import get_type, normalize
+from learning_app.quiz.types import get_type
 
 HANDED_IN = ("submitted", "expired")
 CENT = Decimal("0.01")
@@ -92,31 +92,29 @@ def _empty(response: Any) -> bool:
 def distribution(question: dict[str, Any], responses: Iterable[Any]) -> dict[str, Any]:
     """``{"options": {key: count}, "answers": [(text, count)], "unanswered": n}``.
 
-    Choice questions count each option key chosen (a multiple-choice response
+    The type says what is counted (``distribution_keys``/``response_keys``):
+    choice questions count each option key chosen (a multiple-choice response
     counts once per key it holds); judge keys are ``true``/``false``; blank
     questions list their most common normalized answers.
     """
-    kind = question.get("type")
+    kind = get_type(question["type"])
+    keys = kind.distribution_keys(question)
     unanswered = 0
-    if kind == "blank":
+    if keys is None:  # free text: count the answers given
         answers: Counter[str] = Counter()
         for response in responses:
-            if _empty(response) or not isinstance(response, str) or not normalize(response):
+            given = [] if _empty(response) else kind.response_keys(question, response)
+            if not given:
                 unanswered += 1
-            else:
-                answers[normalize(response)] += 1
+            answers.update(given)
         return {"options": {}, "answers": answers.most_common(TOP_ANSWERS),
                 "unanswered": unanswered}
-    keys = (["true", "false"] if kind == "judge"
-            else [str(k) for k in (question.get("options") or {})])
     counts = dict.fromkeys(keys, 0)
     for response in responses:
         if _empty(response):
             unanswered += 1
             continue
-        chosen = response if isinstance(response, list) else [response]
-        for item in chosen:
-            key = ("true" if item else "false") if isinstance(item, bool) else str(item)
+        for key in kind.response_keys(question, response):
             if key in counts:
                 counts[key] += 1
     return {"options": counts, "answers": [], "unanswered": unanswered}

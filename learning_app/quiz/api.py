@@ -13,11 +13,11 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 
 from learning_app.auth.identity import session_identity
+from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models import Attempt, Member
 from learning_app.models.types import utcnow
 from learning_app.quiz.attempts import (
-    QuizRefused,
     answer_feedback,
     attempt_payload,
     expire_if_due,
@@ -31,11 +31,6 @@ from learning_app.quiz.attempts import (
 bp = Blueprint("quiz_api", __name__, url_prefix="/api/quiz")
 
 
-@bp.errorhandler(QuizRefused)
-def refused(error: QuizRefused) -> Any:
-    return jsonify(error=error.message), error.status
-
-
 def _member() -> Member:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
@@ -43,7 +38,7 @@ def _member() -> Member:
 def _own_attempt(attempt_id: int) -> Attempt:
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.member_id != current_user.id:
-        raise QuizRefused(404, "没有找到这次作答")
+        raise Refused(404, "没有找到这次作答")
     return attempt
 
 
@@ -75,10 +70,10 @@ def answer(attempt_id: int, position: int) -> Any:
     # (autosave.py), one query less on the exam's hottest request.
     identity = session_identity()
     if identity is None:
-        raise QuizRefused(401, "请先登录")
+        raise Refused(401, "请先登录")
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or "response" not in data:
-        raise QuizRefused(400, "请求格式不正确：需要 {\"response\": …}")
+        raise Refused(400, "请求格式不正确：需要 {\"response\": …}")
     member_id, auth_version = identity
     saved = save_for(db.session, attempt_id, member_id, position, data["response"], utcnow(),
                      auth_version=auth_version)

@@ -21,8 +21,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from learning_app.dbsetup import begin_write
-from learning_app.ledger import award, org_on
+from learning_app.credits.ledger import award, org_on
+from learning_app.credits.sources import source_key
+from learning_app.db import begin_write
+from learning_app.errors import Refused
 from learning_app.models import (
     Attempt,
     AttemptQuestion,
@@ -35,6 +37,7 @@ from learning_app.models import (
 )
 from learning_app.models.types import TZ, local_date
 from learning_app.quiz.autosave import SaveRefused, past_grace, save_response
+from learning_app.quiz.definitions import TestDefinition
 from learning_app.quiz.grading import (
     graded_fraction,
     passes,
@@ -44,19 +47,9 @@ from learning_app.quiz.grading import (
     responses_of,
     score_attempt,
 )
-from learning_app.quiz.loader import TestDefinition
 from learning_app.quiz.types import get_type
 
 GRACE = dt.timedelta(seconds=60)
-
-
-class QuizRefused(Exception):
-    """A refused request: an HTTP status and a message for the member."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 # -- the test's rules, for one member ---------------------------------------------
@@ -89,11 +82,11 @@ class Rules:
     minutes: int | None
     attempts: int | None  # None: unlimited
 
-    def window_problem(self, now: dt.datetime) -> QuizRefused | None:
+    def window_problem(self, now: dt.datetime) -> Refused | None:
         if self.opens is not None and now < self.opens:
-            return QuizRefused(403, "测试尚未开始")
+            return Refused(403, "测试尚未开始")
         if self.closes is not None and now >= self.closes:
-            return QuizRefused(403, "测试已结束")
+            return Refused(403, "测试已结束")
         return None
 
 
@@ -130,9 +123,9 @@ def add_override(session: Session, *, test_id: str, member_id: int, reason: str,
                  ) -> TestOverride:
     """Set (or replace) a member's override; a reason is required."""
     if not reason or not reason.strip():
-        raise QuizRefused(400, "请填写调整原因")
+        raise Refused(400, "请填写调整原因")
     if extra_minutes < 0 or extra_attempts < 0:
-        raise QuizRefused(400, "延长时间和增加次数不能为负数")
+        raise Refused(400, "延长时间和增加次数不能为负数")
     row = override_for(session, test_id, member_id)
     if row is None:
         row = TestOverride(test_id=test_id, member_id=member_id)
@@ -152,7 +145,7 @@ def current_versions(session: Session, bank_id: str) -> list[QuestionVersion]:
     """The bank's questions at their current versions, in question-id order."""
     bank = session.get(QuizBank, bank_id)
     if bank is None:
-        raise QuizRefused(409, f"题库 {bank_id} 尚未导入")
+        raise Refused(409, f"题库 {bank_id} 尚未导入")
     wanted = {(q["id"], q["hash"]) for q in bank.definition.get("questions", [])}
     rows = session.scalars(select(QuestionVersion).where(
         QuestionVersion.question_id.in_([qid for qid, _ in wanted]))).all()
@@ -194,7 +187,7 @@ def draw(session: Session, test: TestDefinition, seed: int, seen: set[str]
         rng.shuffle(again)
         picked = (fresh + again)[:section.count]
         if len(picked) < section.count:
-            raise QuizRefused(409, f"题库 {section.bank} 的题目不足")
+            raise Refused(409, f"题库 {section.bank} 的题目不足")
         for version in picked:
             taken.add(version.question_id)
             question = {**version.data, "id": version.question_id}
@@ -226,10 +219,10 @@ def start_attempt(session: Session, test_id: str, member: Member, now: dt.dateti
     member = session.get_one(Member, member_id)
     test_row = session.get(QuizTest, test_id)
     if test_row is None:
-        raise QuizRefused(404, "没有找到这个测试")
+        raise Refused(404, "没有找到这个测试")
     test = definition(test_row)
     if not in_audience(session, test, member):
-        raise QuizRefused(404, "没有找到这个测试")
+        raise Refused(404, "没有找到这个测试")
     current = open_attempt(session, test_id, member.id)
     if current is not None:
         current = expire_if_due(session, current, now)
@@ -241,7 +234,7 @@ def start_attempt(session: Session, test_id: str, member: Member, now: dt.dateti
         raise problem
     used = attempts_used(session, test_id, member.id)
     if rules.attempts is not None and used >= rules.attempts:
-        raise QuizRefused(403, "作答次数已用完")
+        raise Refused(403, "作答次数已用完")
     seed = secrets.randbits(48) if seed is None else seed
     questions = draw(session, test, seed, seen_questions(session, test_id, member.id))
     deadline = None
@@ -265,7 +258,7 @@ def start_attempt(session: Session, test_id: str, member: Member, now: dt.dateti
         session.rollback()
         current = open_attempt(session, test_id, member.id)
         if current is None:
-            raise QuizRefused(409, "请稍后重试") from None
+            raise Refused(409, "请稍后重试") from None
         return current
     session.commit()
     return attempt
@@ -296,7 +289,7 @@ def save_for(session: Session, attempt_id: int, member_id: int, position: int,
     except SaveRefused as refused:
         if refused.expired:
             submit(session, attempt_id, now, expired=True)
-        raise QuizRefused(refused.status, refused.message) from None
+        raise
     return Saved(now, state.practice)
 
 
@@ -324,7 +317,7 @@ def submit(session: Session, attempt_id: int, now: dt.datetime, *,
         session.rollback()
         attempt = session.get(Attempt, attempt_id, populate_existing=True)
         if attempt is None:
-            raise QuizRefused(404, "没有找到这次作答")
+            raise Refused(404, "没有找到这次作答")
         return attempt, False
     deadline, test_id, member_id = row
     # An attempt finished by the clock counts as handed in at its deadline.
@@ -339,8 +332,9 @@ def submit(session: Session, attempt_id: int, now: dt.datetime, *,
         org_id = org_on(session, member_id, local_date(stamp)) or member.org_id
         if org_id is not None:
             award(session, member_id=member_id, org_id=org_id, source_type="test",
-                  source_key=f"test:{test_id}", hours=Decimal(str(test.credit_hours_on_pass)),
-                  earned_at=stamp, note=test.title[:200])
+                  source_key=source_key("test", test_id),
+                  hours=Decimal(str(test.credit_hours_on_pass)), earned_at=stamp,
+                  note=test.title[:200])
     session.commit()
     attempt = session.get_one(Attempt, attempt_id, populate_existing=True)
     return attempt, True

@@ -27,7 +27,8 @@ from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, scoped_session
 
-from learning_app.dbsetup import begin_write
+from learning_app.db import begin_write, pg_pipeline, pyformat, real_session, rollback_on_error
+from learning_app.errors import Refused
 from learning_app.quiz.types import get_type
 
 STATE_SQL = (
@@ -39,18 +40,15 @@ STATE_SQL = (
     "WHERE a.id = :aid AND a.member_id = :mid{lock}")
 STATE_SQLITE = text(STATE_SQL.format(
     practice="json_extract(t.definition, '$.practice')", lock=""))
-STATE_PG = STATE_SQL.format(
-    practice="(t.definition ->> 'practice')::boolean", lock=" FOR SHARE OF a"
-).replace(":pos", "%(pos)s").replace(":aid", "%(aid)s").replace(":mid", "%(mid)s")
+STATE_PG = pyformat(STATE_SQL.format(
+    practice="(t.definition ->> 'practice')::boolean", lock=" FOR SHARE OF a"))
 
 UPSERT_SQL = (
     "INSERT INTO quiz_attempt_answers (attempt_id, position, response, saved_at) "
-    "VALUES ({aid}, {pos}, {response}, {now}) ON CONFLICT (attempt_id, position) "
+    "VALUES (:aid, :pos, :response{cast}, :now) ON CONFLICT (attempt_id, position) "
     "DO UPDATE SET response = excluded.response, saved_at = excluded.saved_at")
-UPSERT_SQLITE = text(UPSERT_SQL.format(aid=":aid", pos=":pos", response=":response",
-                                       now=":now"))
-UPSERT_PG = UPSERT_SQL.format(aid="%(aid)s", pos="%(pos)s", response="%(response)s::json",
-                              now="%(now)s")
+UPSERT_SQLITE = text(UPSERT_SQL.format(cast=""))
+UPSERT_PG = pyformat(UPSERT_SQL.format(cast="::json"))
 
 
 @dataclass(frozen=True)
@@ -66,13 +64,11 @@ class SaveState:
     practice: bool
 
 
-class SaveRefused(Exception):
+class SaveRefused(Refused):
     """Nothing was written; ``expired`` asks the caller to finish the attempt."""
 
     def __init__(self, status: int, message: str, *, expired: bool = False) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
         self.expired = expired
 
 
@@ -123,8 +119,7 @@ def check(state: SaveState | None, response: Any, now: dt.datetime, grace: dt.ti
 
 
 def _lock_and_read_pg(conn: Connection, params: dict[str, Any]) -> Any:
-    raw = conn.connection.driver_connection
-    with raw.pipeline():
+    with pg_pipeline(conn) as raw:
         cursor = raw.cursor(row_factory=namedtuple_row)
         cursor.execute(STATE_PG, params)
     return cursor.fetchone()
@@ -138,10 +133,9 @@ def save_response(session: Session | scoped_session[Session], attempt_id: int,
     ``auth_version`` is the one in the member's session: a password changed
     since signs the save out, as it does a heartbeat.
     """
-    if isinstance(session, scoped_session):
-        session = session()
+    session = real_session(session)
     params = {"aid": attempt_id, "mid": member_id, "pos": position}
-    try:
+    with rollback_on_error(session):
         begin_write(session)  # SQLite: the write lock before the read
         conn = session.connection()
         postgres = conn.dialect.name == "postgresql"
@@ -154,8 +148,7 @@ def save_response(session: Session | scoped_session[Session], attempt_id: int,
         assert state is not None
         params.update(response=json.dumps(response, ensure_ascii=False), now=now)
         if postgres:
-            raw = conn.connection.driver_connection
-            with raw.pipeline():
+            with pg_pipeline(conn) as raw:
                 raw.execute(UPSERT_PG, params)
                 raw.commit()
             session.commit()  # ends SQLAlchemy's view of the transaction
@@ -163,6 +156,3 @@ def save_response(session: Session | scoped_session[Session], attempt_id: int,
             conn.execute(UPSERT_SQLITE, params)
             session.commit()
         return state
-    except BaseException:
-        session.rollback()
-        raise

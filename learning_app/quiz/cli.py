@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models.types import utcnow
-from learning_app.quiz.attempts import QuizRefused, finish_expired
+from learning_app.quiz.attempts import finish_expired
 from learning_app.quiz.loader import QuizError, load_quizzes
 from learning_app.quiz.regrade import choose_version, parse_answer, regrade
 from learning_app.quiz.store import store
@@ -69,7 +70,7 @@ def regrade_command(test_id: str, question_id: str, void: bool, also_correct: st
         result = regrade(db.session, test_id=test_id, question_id=question_id, rule=rule,
                          reason=reason, by=by, now=utcnow(),
                          version_prefix=version.content_hash)
-    except QuizRefused as refused:
+    except Refused as refused:
         raise click.ClickException(refused.message) from None
     click.echo(f"regrade {result.regrade_id}: {question_id} version {result.version_hash[:12]}"
                f" in {test_id}: {result.attempts} graded attempt(s), {result.raised} raised, "

@@ -5,12 +5,14 @@ when empty), 题型 (单选 / 多选 / 判断 / 填空), 题干, 选项A … 选
 出处, 标签, 不打乱 (optional: 是). Answers: 单选 ``A``; 多选 ``ACD`` or ``A,C,D``;
 判断 正确/错误 (also 对/错, √/×, 是/否); 填空 accepted answers separated by
 ``|`` or ``；``. Tags are separated by 、 or commas.
+
+Each question type owns its part (see ``QuestionType``): the 题型 names it
+answers to, how its 答案 cell reads and is written, and whether it takes 选项.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,36 +20,16 @@ import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 
-from learning_app.quiz.types import validate_question
+from learning_app.errors import RowProblem, SheetRejected
+from learning_app.quiz.types import QUESTION_TYPES, QuestionType, get_type, validate_question
 
 OPTION_KEYS = "ABCDEF"
 COLUMNS = ["题号", "题型", "题干", *[f"选项{k}" for k in OPTION_KEYS], "答案", "解析", "出处",
            "标签", "不打乱"]
-TYPE_NAMES = {"单选": "single", "单选题": "single", "多选": "multiple", "多选题": "multiple",
-              "判断": "judge", "判断题": "judge", "填空": "blank", "填空题": "blank"}
-TYPE_LABELS = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}
-TRUE_WORDS = {"正确", "对", "√", "是", "true", "t", "y", "yes"}
-FALSE_WORDS = {"错误", "错", "×", "否", "false", "f", "n", "no"}
 # Which template column a problem in a question field points at.
 FIELD_COLUMNS = {"id": "题号", "type": "题型", "stem": "题干", "options": "选项A",
                  "answer": "答案", "explanation": "解析", "source": "出处", "tags": "标签",
                  "shuffle": "不打乱"}
-
-
-@dataclass(frozen=True, order=True)
-class RowProblem:
-    row: int
-    column: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"第{self.row}行 {self.column}：{self.problem}"
-
-
-class BankSheetError(ValueError):
-    def __init__(self, problems: list[RowProblem]) -> None:
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def _text(value: Any) -> str:
@@ -58,41 +40,31 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _answer(type_name: str, raw: str, options: dict[str, str]) -> tuple[Any, str | None]:
-    if type_name == "single":
-        key = raw.upper()
-        return key, None if key in options else f"选项{'、'.join(options) or '（无）'}中的一个"
-    if type_name == "multiple":
-        keys = [k for k in re.sub(r"[\s,，、;；]", "", raw.upper())]
-        if len(keys) < 2 or any(k not in options for k in keys) or len(set(keys)) != len(keys):
-            allowed = "、".join(options) or "（无）"
-            return keys, f"至少两个不重复的选项字母，且都在{allowed}之中，如 AC"
-        return sorted(keys), None
-    if type_name == "judge":
-        word = raw.lower()
-        if word in TRUE_WORDS:
-            return True, None
-        if word in FALSE_WORDS:
-            return False, None
-        return raw, "正确或错误"
-    accepted = [part.strip() for part in re.split(r"[|｜;；]", raw) if part.strip()]
-    return accepted, None if accepted else "至少一个可接受的答案，多个用 | 分隔"
+def _sheet_type(name: str) -> type[QuestionType] | None:
+    """The registered type whose 题型 names include ``name``."""
+    return next((kind for kind in QUESTION_TYPES.values() if name in kind.sheet_names()), None)
+
+
+def _sheet_type_choices() -> str:
+    """The registered types' labels as the 题型 problem lists them: 单选、多选、判断或填空."""
+    labels = [kind.label for kind in QUESTION_TYPES.values()]
+    return "、".join(labels[:-1]) + "或" + labels[-1] if len(labels) > 1 else "".join(labels)
 
 
 def read_bank_sheet(path: Path, bank_id: str, title: str) -> dict[str, Any]:
-    """The bank as contract-4 YAML data; BankSheetError lists every bad row."""
+    """The bank as contract-4 YAML data; SheetRejected lists every bad row."""
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
-        raise BankSheetError([RowProblem(1, "文件", f"不是有效的 XLSX 文件（{exc}）")]) from None
+        raise SheetRejected([RowProblem(1, "文件", f"不是有效的 XLSX 文件（{exc}）")]) from None
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     workbook.close()
     if not rows:
-        raise BankSheetError([RowProblem(1, "表头", "空表")])
+        raise SheetRejected([RowProblem(1, "表头", "空表")])
     header = [_text(cell) for cell in rows[0]]
     missing = [c for c in ("题型", "题干", "答案") if c not in header]
     if missing:
-        raise BankSheetError([RowProblem(1, c, "缺少这一列") for c in missing])
+        raise SheetRejected([RowProblem(1, c, "缺少这一列") for c in missing])
     col = {name: header.index(name) for name in COLUMNS if name in header}
     problems: list[RowProblem] = []
     questions: list[dict[str, Any]] = []
@@ -101,22 +73,22 @@ def read_bank_sheet(path: Path, bank_id: str, title: str) -> dict[str, Any]:
         cells = {name: _text(row[i]) if i < len(row) else "" for name, i in col.items()}
         if not any(cells.values()):
             continue
-        type_name = TYPE_NAMES.get(cells.get("题型", ""))
-        if type_name is None:
-            problems.append(RowProblem(number, "题型", "单选、多选、判断或填空"))
+        kind = _sheet_type(cells.get("题型", ""))
+        if kind is None:
+            problems.append(RowProblem(number, "题型", _sheet_type_choices()))
             continue
         qid = cells.get("题号") or f"{bank_id}-{len(questions) + 1:03d}"
         if qid in seen:
             problems.append(RowProblem(number, "题号", f"与第{seen[qid]}行重复"))
             continue
         seen[qid] = number
-        question: dict[str, Any] = {"id": qid, "type": type_name, "stem": cells.get("题干", "")}
+        question: dict[str, Any] = {"id": qid, "type": kind.name, "stem": cells.get("题干", "")}
         options = {k: cells[f"选项{k}"] for k in OPTION_KEYS if cells.get(f"选项{k}")}
-        if type_name in ("single", "multiple"):
+        if "options" in kind.fields:  # the type's YAML shape says whether it has options
             question["options"] = options
         elif options:
-            problems.append(RowProblem(number, "选项A", f"{TYPE_LABELS[type_name]}题不填选项"))
-        answer, problem = _answer(type_name, cells.get("答案", ""), options)
+            problems.append(RowProblem(number, "选项A", f"{kind.label}题不填选项"))
+        answer, problem = kind.answer_from_sheet(cells.get("答案", ""), options)
         if problem:
             problems.append(RowProblem(number, "答案", problem))
             continue
@@ -135,9 +107,9 @@ def read_bank_sheet(path: Path, bank_id: str, title: str) -> dict[str, Any]:
             problems.append(RowProblem(number, column, issue.expected))
         questions.append(question)
     if problems:
-        raise BankSheetError(problems)
+        raise SheetRejected(problems)
     if not questions:
-        raise BankSheetError([RowProblem(2, "题干", "表中没有题目")])
+        raise SheetRejected([RowProblem(2, "题干", "表中没有题目")])
     return {"bank": bank_id, "title": title, "questions": questions}
 
 
@@ -154,20 +126,11 @@ def write_bank_sheet(bank: dict[str, Any], path: Path) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for question in bank["questions"]:
-        type_name = question["type"]
+        kind = get_type(question["type"])
         options = question.get("options") or {}
-        answer = question["answer"]
-        if type_name == "multiple":
-            answer_text = "".join(answer)
-        elif type_name == "judge":
-            answer_text = "正确" if answer else "错误"
-        elif type_name == "blank":
-            answer_text = "|".join(str(a) for a in answer)
-        else:
-            answer_text = str(answer)
         sheet.append([
-            question["id"], TYPE_LABELS[type_name], question["stem"],
-            *[options.get(k, "") for k in OPTION_KEYS], answer_text,
+            question["id"], kind.label, question["stem"],
+            *[options.get(k, "") for k in OPTION_KEYS], kind.answer_to_sheet(question["answer"]),
             question.get("explanation", ""), question.get("source", ""),
             "、".join(question.get("tags", [])),
             "是" if question.get("shuffle") is False else "",

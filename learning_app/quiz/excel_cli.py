@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 import yaml
 
-from learning_app.quiz.excel import BankSheetError, bank_yaml, read_bank_sheet, write_bank_sheet
+from learning_app.errors import SheetRejected
+from learning_app.quiz.excel import bank_yaml, read_bank_sheet, write_bank_sheet
 
 
 @click.command("import-bank")
@@ -23,7 +24,7 @@ def import_bank_command(sheet: Path, bank_id: str, title: str, output: Path | No
         raise click.BadParameter("lowercase letters, digits and hyphens", param_hint="--bank")
     try:
         bank = read_bank_sheet(sheet, bank_id, title)
-    except BankSheetError as exc:
+    except SheetRejected as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{sheet}: {len(exc.problems)}处问题，未写入任何文件") from None

@@ -21,8 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from learning_app.dbsetup import begin_write
-from learning_app.ledger import award, org_on
+from learning_app.credits.ledger import award, org_on
+from learning_app.db import begin_write
+from learning_app.errors import Refused
 from learning_app.models import (
     Attempt,
     AttemptQuestion,
@@ -34,32 +35,26 @@ from learning_app.models import (
     RegradeChange,
 )
 from learning_app.models.types import local_date
-from learning_app.quiz.attempts import QuizRefused, definition
+from learning_app.quiz.attempts import definition
 from learning_app.quiz.grading import passes, score_attempt
 from learning_app.quiz.types import get_type
 
 
 def parse_answer(question_type: str, text: str) -> Any:
-    """A key as typed on the command line, in the type's own terms:
-    single ``B``; multiple ``A,C``; judge ``true``/``false``; blank ``甲|乙``."""
-    text = text.strip()
-    if question_type == "multiple":
-        return [part.strip() for part in text.split(",") if part.strip()]
-    if question_type == "judge":
-        return {"true": True, "false": False}.get(text.lower(), text)
-    if question_type == "blank":
-        return [part.strip() for part in text.split("|") if part.strip()]
-    return text
+    """A key as typed on the command line, in the type's own terms (its
+    ``parse_typed``): single ``B``; multiple ``A,C``; judge ``true``/``false``;
+    blank ``甲|乙``."""
+    return get_type(question_type).parse_typed(text)
 
 
 def check_rule(data: dict[str, Any], rule: dict[str, Any]) -> None:
     if rule == {"void": True}:
         return
     if set(rule) != {"also_correct"}:
-        raise QuizRefused(400, "规则只能是作废本题（void）或增加正确答案（also_correct）")
+        raise Refused(400, "规则只能是作废本题（void）或增加正确答案（also_correct）")
     problems = get_type(data["type"]).validate_answer({**data, "answer": rule["also_correct"]})
     if problems:
-        raise QuizRefused(400, f"增加的正确答案不符合题型：{problems[0].expected}")
+        raise Refused(400, f"增加的正确答案不符合题型：{problems[0].expected}")
 
 
 def pinned_versions(session: Session, test_id: str, question_id: str) -> list[QuestionVersion]:
@@ -90,7 +85,7 @@ def choose_version(session: Session, test_id: str, question_id: str,
         chosen = [v for v in pinned if v.content_hash != current_hash(session, v)]
     if len(chosen) != 1:
         listed = "，".join(v.content_hash[:12] for v in pinned) or "无"
-        raise QuizRefused(409, f"请用版本号指明要重新评分的版本（本次测试用到的 {question_id} "
+        raise Refused(409, f"请用版本号指明要重新评分的版本（本次测试用到的 {question_id} "
                                f"版本：{listed}）")
     return chosen[0]
 
@@ -110,11 +105,11 @@ def regrade(session: Session, *, test_id: str, question_id: str, rule: dict[str,
     """Record the rule and re-score every graded attempt that drew the version
     (committed as one transaction; a second regrade of the version is refused)."""
     if len(reason.strip()) < 4:
-        raise QuizRefused(400, "请写明重新评分的原因")
+        raise Refused(400, "请写明重新评分的原因")
     begin_write(session)  # a parallel regrade waits, then finds this one on record
     test_row = session.get(QuizTest, test_id)
     if test_row is None:
-        raise QuizRefused(404, f"没有找到测试 {test_id}")
+        raise Refused(404, f"没有找到测试 {test_id}")
     test = definition(test_row)
     version = choose_version(session, test_id, question_id, version_prefix)
     check_rule({**version.data, "id": question_id}, rule)
@@ -126,7 +121,7 @@ def regrade(session: Session, *, test_id: str, question_id: str, rule: dict[str,
             session.flush()
     except IntegrityError:
         session.rollback()
-        raise QuizRefused(409, f"{question_id} 的这个版本在测试 {test_id} 中已经重新评过分，"
+        raise Refused(409, f"{question_id} 的这个版本在测试 {test_id} 中已经重新评过分，"
                                "不能重复") from None
     attempt_ids = session.scalars(
         select(Attempt.id).join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from learning_app.db import rollback_on_error
 from learning_app.models import QuestionVersion, QuizBank, QuizTest
 from learning_app.models.types import utcnow
 from learning_app.quiz.loader import QuizSet
@@ -47,7 +48,7 @@ def store(session: Session, quizzes: QuizSet) -> StoreResult:
     """Upsert everything in one transaction (committed here; rolled back on error)."""
     now = utcnow()
     new_versions = 0
-    try:
+    with rollback_on_error(session):
         for bank in quizzes.banks.values():
             hashes = {q["id"]: content_hash(q) for q in bank.questions}
             definition = {"path": bank.path,
@@ -78,8 +79,5 @@ def store(session: Session, quizzes: QuizSet) -> StoreResult:
             test_row.definition = test.model_dump(mode="json")
             test_row.loaded_at = now
         session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return StoreResult(len(quizzes.banks), len(quizzes.tests), quizzes.question_count,
                        new_versions)

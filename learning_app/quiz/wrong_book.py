@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from learning_app.models import Attempt, AttemptAnswer, AttemptQuestion, QuestionVersion, QuizTest
 from learning_app.quiz.attempts import definition, review_allowed
-from learning_app.quiz.types import get_type
+from learning_app.quiz.types import QuestionType, get_type
 
 
 def wrong_book(session: Session, member_id: int, now: dt.datetime) -> list[dict[str, Any]]:
@@ -39,11 +39,21 @@ def wrong_book(session: Session, member_id: int, now: dt.datetime) -> list[dict[
             continue
         data = {**version.data, "id": version.question_id}
         response = answer.response if answer else None
-        fraction = get_type(data["type"]).grade(data, response)
+        kind = get_type(data["type"])
+        fraction = kind.grade(data, response)
         # The newest answer to a question decides: right later takes it out of the book.
         latest[version.question_id] = (fraction, {
             "question_id": version.question_id, "test_title": test.title,
             "presented": question.presented, "response": response,
             "answer": data.get("answer"), "explanation": data.get("explanation"),
+            "response_text": _as_text(kind, question.presented, response),
+            "answer_text": _as_text(kind, question.presented, data.get("answer")),
         })
     return [item for fraction, item in latest.values() if fraction < 1]
+
+
+def _as_text(kind: type[QuestionType], presented: dict[str, Any], value: Any) -> str:
+    """A response or key as the page shows it; the type words it (see answer_text)."""
+    if value is None or value == [] or value == "":
+        return "未作答"
+    return kind.answer_text(presented, value)

@@ -10,8 +10,9 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from learning_app.auth.identity import session_identity
+from learning_app.errors import Refused
 from learning_app.extensions import db
-from learning_app.reading.service import Beat, BeatRejected, record
+from learning_app.reading.service import Beat, record
 
 bp = Blueprint("reading", __name__, url_prefix="/api")
 _VIEW_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -36,18 +37,18 @@ def _flag(value: Any) -> bool:
 
 def parse_beat(data: Any) -> Beat:
     if not isinstance(data, dict):
-        raise BeatRejected(400, "expected a JSON object or form fields")
+        raise Refused(400, "expected a JSON object or form fields")
     article_id, view_id = str(data.get("article_id", "")), str(data.get("view_id", ""))
     if not _ARTICLE_ID.match(article_id):
-        raise BeatRejected(400, "article_id: an article id")
+        raise Refused(400, "article_id: an article id")
     if not _VIEW_ID.match(view_id):
-        raise BeatRejected(400, "view_id: 8 to 64 letters, digits or hyphens")
+        raise Refused(400, "view_id: 8 to 64 letters, digits or hyphens")
     try:
         seq = int(data.get("seq", ""))
     except (TypeError, ValueError):
-        raise BeatRejected(400, "seq: a whole number") from None
+        raise Refused(400, "seq: a whole number") from None
     if not 1 <= seq <= 1_000_000:
-        raise BeatRejected(400, "seq: from 1 to 1000000")
+        raise Refused(400, "seq: from 1 to 1000000")
     return Beat(article_id, view_id, seq, _flag(data.get("resume")))
 
 
@@ -58,9 +59,5 @@ def heartbeat() -> Any:
         return jsonify(error="请先登录"), 401
     # JSON from fetch(); form fields from navigator.sendBeacon (CSRF in the body).
     data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
-    try:
-        beat = parse_beat(data)
-        result = record(db.session, identity[0], beat, auth_version=identity[1])
-    except BeatRejected as rejected:
-        return jsonify(error=rejected.message), rejected.status
-    return jsonify(result)
+    beat = parse_beat(data)
+    return jsonify(record(db.session, identity[0], beat, auth_version=identity[1]))

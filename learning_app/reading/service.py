@@ -15,7 +15,6 @@ measured 6-7 ms of CPU per heartbeat with the ORM, 2.5 ms like this):
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,16 +27,12 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
-from learning_app.domain.reading import BeatInput, account
-from learning_app.ledger import award
+from learning_app.credits.ledger import award
+from learning_app.credits.sources import source_key
+from learning_app.db import pg_pipeline, pyformat, real_session, rollback_on_error
+from learning_app.errors import Refused
 from learning_app.models.types import local_today
-
-
-class BeatRejected(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+from learning_app.reading.rules import BeatInput, BeatState, account, check
 
 
 @dataclass(frozen=True)
@@ -73,23 +68,18 @@ CLOCK_UPDATE = "UPDATE reading_clocks SET last_beat_ms = :now WHERE member_id = 
 WRITES_SQLITE = [text(VIEW_UPSERT), text(PROGRESS_UPSERT), text(CLOCK_UPDATE)]
 
 
-def _pyformat(sql: str) -> str:
-    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
-
-
 # On PostgreSQL the statements go through psycopg's pipeline mode: BEGIN, lock
 # and read in one network round trip, then writes and COMMIT in another (five
 # round trips otherwise). The server still runs them in order, so the read's
 # snapshot is taken after the lock is granted.
-PG_LOCK = _pyformat(str(LOCK))
-PG_STATE = _pyformat(str(STATE))
-PG_WRITES = _pyformat(f"WITH v AS ({VIEW_UPSERT} RETURNING 1), "
-                      f"p AS ({PROGRESS_UPSERT} RETURNING 1) {CLOCK_UPDATE}")
+PG_LOCK = pyformat(str(LOCK))
+PG_STATE = pyformat(str(STATE))
+PG_WRITES = pyformat(f"WITH v AS ({VIEW_UPSERT} RETURNING 1), "
+                     f"p AS ({PROGRESS_UPSERT} RETURNING 1) {CLOCK_UPDATE}")
 
 
 def _lock_and_read_pipelined(conn: Connection, params: dict[str, object]) -> tuple[int, Any]:
-    raw = conn.connection.driver_connection
-    with raw.pipeline():
+    with pg_pipeline(conn) as raw:
         # A plain heartbeat is worth seconds of reading time: not waiting for
         # the WAL flush may lose the last fraction of a second of them in a
         # server crash, never consistency, and frees the worker sooner
@@ -108,8 +98,7 @@ def _lock_and_read_pipelined(conn: Connection, params: dict[str, object]) -> tup
 
 def _write_and_commit_pipelined(conn: Connection, params: dict[str, object], *,
                                 durable: bool) -> None:
-    raw = conn.connection.driver_connection
-    with raw.pipeline():
+    with pg_pipeline(conn) as raw:
         if durable:
             # Earned credit is never lost: this commit waits for the WAL flush.
             raw.execute("SET LOCAL synchronous_commit TO ON")
@@ -127,18 +116,14 @@ def _as_date(value: dt.date | str) -> dt.date:
 
 def record(session: Session | scoped_session[Session], member_id: int, beat: Beat, *,
            auth_version: str | None = None, at_ms: int | None = None) -> dict[str, object]:
-    """Account one heartbeat; raises BeatRejected (nothing written) when refused.
+    """Account one heartbeat; raises ``Refused`` (nothing written) when refused.
 
     ``auth_version`` is the one in the member's session; a password change
     since then signs the heartbeat out.
     """
-    if isinstance(session, scoped_session):
-        session = session()  # Flask-SQLAlchemy's db.session: the real session
-    try:
+    session = real_session(session)
+    with rollback_on_error(session):
         return _record(session, member_id, beat, auth_version, at_ms)
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _record(session: Session, member_id: int, beat: Beat, auth_version: str | None,
@@ -155,19 +140,15 @@ def _record(session: Session, member_id: int, beat: Beat, auth_version: str | No
             clock_last = conn.execute(LOCK, {"m": member_id}).scalar_one()
             row = conn.execute(STATE, state_params).one()
     except (IntegrityError, psycopg.errors.ForeignKeyViolation):  # no such member
-        raise BeatRejected(401, "请先登录") from None
+        raise Refused(401, "请先登录") from None
     now = at_ms if at_ms is not None else now_ms()
-    if row.status != "active" or (auth_version is not None
-                                  and str(row.auth_version) != auth_version):
-        raise BeatRejected(401, "请先登录")
-    if row.must_change_password:
-        raise BeatRejected(403, "请先修改初始密码")
-    if row.article is None or not row.in_manifest or _as_date(row.published) > local_today():
-        raise BeatRejected(404, "没有这篇文章，或文章尚未发布")
-    if row.org_id is None:
-        raise BeatRejected(403, "党员不在册，不能计入学时")
-    if row.view_row is not None and row.view_article != row.article:
-        raise BeatRejected(409, "view_id belongs to another article")
+    check(BeatState(
+        member_status=row.status, auth_version=str(row.auth_version),
+        must_change_password=bool(row.must_change_password), org_id=row.org_id,
+        article=row.article, in_manifest=bool(row.in_manifest),
+        published=_as_date(row.published) if row.published is not None else None,
+        view_seen=row.view_row is not None, view_article=row.view_article),
+        auth_version, local_today())
     override = current_app.config.get("READING_REQUIRED_SECONDS_OVERRIDE")
     need = 1000 * (override or row.required_seconds)
     seen = row.view_row is not None
@@ -182,7 +163,7 @@ def _record(session: Session, member_id: int, beat: Beat, auth_version: str | No
     if outcome.accepted:
         if outcome.award:
             award(session, member_id=member_id, org_id=row.org_id, source_type="reading",
-                  source_key=f"reading:{row.article}", hours=hours)
+                  source_key=source_key("reading", row.article), hours=hours)
         params = {"m": member_id, "v": beat.view_id, "a": row.article, "seq": beat.seq,
                   "now": now, "active": outcome.active_ms, "credited": credited}
         if postgres:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from learning_app.access import admin_required
+from learning_app.auth.access import admin_required
 from learning_app.extensions import db
 from learning_app.reports import views
 from learning_app.reports.figures import report

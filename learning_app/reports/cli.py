@@ -17,10 +17,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from learning_app.domain.participation import Figures, Period, PeriodError, parse_period, percent
 from learning_app.extensions import db
 from learning_app.models import Organization, ReportMemberStats
 from learning_app.reports.export import ExportData, export_data, render_csv, render_xlsx
+from learning_app.reports.participation import Figures, Period, PeriodError, parse_period, percent
 from learning_app.reports.rollup import build, refresh
 
 report_group = click.Group("report", help="参学统计：导出报表，构建和刷新统计汇总。")

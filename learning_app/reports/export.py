@@ -25,10 +25,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from learning_app.domain.participation import DEFINITIONS, Counts, Figures, percent
 from learning_app.models import Organization
 from learning_app.models.types import TZ
 from learning_app.reports.figures import Report, levels, report
+from learning_app.reports.participation import DEFINITIONS, Counts, Figures, percent
 
 Row = tuple[Organization, Organization | None, Counts]
 

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from learning_app.domain.participation import Counts, Figures, Period, parse_period
 from learning_app.models import (
     Attempt,
     CreditEntry,
@@ -28,6 +27,7 @@ from learning_app.models import (
     ReportOrgStats,
 )
 from learning_app.models.types import local_today
+from learning_app.reports.participation import Counts, Figures, Period, parse_period
 from learning_app.reports.rollup import ensure_current, period_tests
 
 COUNT_COLUMNS = ("on_roll", "exempt", "participants", "attained", "eligible", "submitted",

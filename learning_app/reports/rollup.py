@@ -24,10 +24,8 @@ from typing import Any
 from sqlalchemy import bindparam, delete, null, select, text, true
 from sqlalchemy.orm import Session
 
-from learning_app.dbsetup import begin_write
-from learning_app.domain.credits import DEFAULT_ANNUAL_HOURS
-from learning_app.domain.participation import Counts, Period, parse_period
-from learning_app.ledger import dialect_insert
+from learning_app.credits.rules import DEFAULT_ANNUAL_HOURS
+from learning_app.db import dialect_insert, exclusive, rollback_on_error
 from learning_app.models import (
     CreditTarget,
     Membership,
@@ -40,6 +38,7 @@ from learning_app.models import (
     ReportPeriod,
 )
 from learning_app.models.types import TZ, local_today
+from learning_app.reports.participation import Counts, Period, parse_period
 
 LOCK_KEY = 7_461_300_501  # pg_advisory_xact_lock key of the rollups
 BATCH = 2000  # dirty members per refresh transaction
@@ -184,21 +183,12 @@ ORG_COUNTS_SQL = """
     ) x GROUP BY org_id"""
 
 
-def _lock(session: Session) -> str:
-    """Begin the rollups' transaction holding their lock; the dialect's name."""
-    begin_write(session)
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-    return dialect
-
-
 def build(session: Session, key: str, today: dt.date | None = None) -> ReportPeriod:
     """(Re)build one period's rollup from the ledger, memberships and attempts."""
     period = parse_period(key)
     today = today or local_today()
-    try:
-        dialect = _lock(session)
+    with rollback_on_error(session):
+        dialect = exclusive(session, LOCK_KEY)
         tests = period_tests(session, period)
         for model in (ReportOrgStats, ReportMemberStats, ReportMemberHours):
             session.execute(delete(model).where(model.period_key == period.key))
@@ -225,9 +215,6 @@ def build(session: Session, key: str, today: dt.date | None = None) -> ReportPer
             # instead of looking up its own (bench/reports.py).
             session.execute(text("ANALYZE report_org_stats, report_member_stats"))
             session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return row
 
 
@@ -299,8 +286,8 @@ def refresh(session: Session, today: dt.date | None = None) -> int:
         return 0  # the common case: no write lock for a report that changes nothing
     done = 0
     while True:
-        try:
-            dialect = _lock(session)
+        with rollback_on_error(session):
+            dialect = exclusive(session, LOCK_KEY)
             periods = list(session.scalars(select(ReportPeriod)))
             for period_row in periods:
                 _advance(session, period_row, parse_period(period_row.key), today)
@@ -316,9 +303,6 @@ def refresh(session: Session, today: dt.date | None = None) -> int:
                     _apply(session, dialect, period, members,
                            period_tests(session, period), today)
             session.commit()
-        except BaseException:
-            session.rollback()
-            raise
         done += len(claimed)
 
 

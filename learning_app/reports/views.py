@@ -9,9 +9,17 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from learning_app.access import admin_required, org_or_404, scope_root
-from learning_app.domain.credits import format_hours
-from learning_app.domain.participation import (
+from learning_app.auth.access import admin_required, org_or_404, scope_root
+from learning_app.cli import add_commands
+from learning_app.credits.rules import format_hours
+from learning_app.extensions import db
+from learning_app.models import Organization
+from learning_app.models.ledger import SOURCE_TYPES
+from learning_app.models.types import local_today
+from learning_app.reports.cli import report_group
+from learning_app.reports.export import csv_text, xlsx_bytes
+from learning_app.reports.figures import member_list, reminders, report
+from learning_app.reports.participation import (
     DEFINITIONS,
     Counts,
     Figures,
@@ -20,14 +28,9 @@ from learning_app.domain.participation import (
     parse_period,
     percent,
 )
-from learning_app.extensions import db
-from learning_app.models import Organization
-from learning_app.models.ledger import SOURCE_TYPES
-from learning_app.models.types import local_today
-from learning_app.reports.export import csv_text, xlsx_bytes
-from learning_app.reports.figures import member_list, reminders, report
 
-bp = Blueprint("reports", __name__, url_prefix="/app/reports")
+bp = Blueprint("reports", __name__, url_prefix="/app/reports", cli_group=None)
+add_commands(bp, report_group)  # its subcommands take the app context themselves
 
 REMINDER_LIMIT = 200
 # Above a county's size a name list helps nobody (and reads a million rows):

@@ -192,14 +192,115 @@
   }
 
   // -- rendering ---------------------------------------------------------------
-  function optionLabel(question, key) {
+  function optionLabel(question, key, lettered) {
     var options = question.options || [];
     for (var i = 0; i < options.length; i++) {
       if (String(options[i].key) === String(key)) {
-        return (question.type === "judge" ? "" : LETTERS[i] + ". ") + options[i].text;
+        return (lettered ? LETTERS[i] + ". " : "") + options[i].text;
       }
     }
     return String(key);
+  }
+
+  // Shared by the option types: one radio or checkbox per presented option.
+  // `how` is the type's renderer entry: multiple, lettered, checked(saved, key), read(list, key).
+  function optionList(question, pos, saved, how) {
+    var list = el("div", { "class": "exam-options", role: how.multiple ? "group" : "radiogroup" });
+    (question.options || []).forEach(function (option, i) {
+      var key = String(option.key);
+      var label = el("label", { "class": "exam-option" });
+      var box = el("input", { type: how.multiple ? "checkbox" : "radio", name: "q-" + pos,
+        value: key });
+      box.checked = how.checked(saved, key);
+      label.appendChild(box);
+      if (how.lettered) {
+        label.appendChild(el("span", { "class": "exam-letter" }, LETTERS[i]));
+      }
+      label.appendChild(el("span", { "class": "exam-option-text" }, option.text));
+      box.addEventListener("change", function () { record(pos, how.read(list, key)); });
+      list.appendChild(label);
+    });
+    return list;
+  }
+
+  function optionsText(question, answer) {
+    var keys = Array.isArray(answer) ? answer : [answer];
+    return keys.map(function (k) { return optionLabel(question, k, true); }).join("；");
+  }
+
+  // One renderer per question type, the browser's half of the server's type
+  // registry (learning_app/quiz/types): a new type adds one entry here.
+  //   input(question, pos, saved): the control, which records the member's responses;
+  //   read(control, key): the response the control now holds;
+  //   text(question, answer): a non-empty response or key as shown in feedback and review.
+  var RENDERERS = {
+    single: {
+      multiple: false,
+      lettered: true,
+      input: function (question, pos, saved) { return optionList(question, pos, saved, this); },
+      checked: function (saved, key) { return saved === key; },
+      read: function (list, key) { return key; },
+      text: optionsText
+    },
+    multiple: {
+      multiple: true,
+      lettered: true,
+      input: function (question, pos, saved) { return optionList(question, pos, saved, this); },
+      checked: function (saved, key) { return Array.isArray(saved) && saved.indexOf(key) >= 0; },
+      read: function (list) {
+        var picked = [];
+        list.querySelectorAll("input:checked").forEach(function (b) { picked.push(b.value); });
+        return picked.length ? picked : null;
+      },
+      text: optionsText
+    },
+    judge: {
+      multiple: false,
+      lettered: false,
+      input: function (question, pos, saved) { return optionList(question, pos, saved, this); },
+      checked: function (saved, key) { return judgeKey(saved) === key; },
+      read: function (list, key) { return key === "true"; },
+      text: function (question, answer) {
+        var key = judgeKey(answer);
+        return key ? optionLabel(question, key, false) : String(answer);
+      }
+    },
+    blank: {
+      input: function (question, pos, saved) {
+        var self = this;
+        var input = el("input", { type: "text", name: "q-" + pos, maxlength: "200",
+          autocomplete: "off", "aria-label": "第" + pos + "题答案", placeholder: "请输入答案" });
+        input.className = "exam-blank";
+        if (isAnswered(saved)) { input.value = String(saved); }
+        var debounce = null;
+        var send = function () {
+          if (debounce) { clearTimeout(debounce); debounce = null; }
+          var value = self.read(input);
+          if ((answers[pos] || "") === (value || "")) { return; }
+          record(pos, value);
+        };
+        input.addEventListener("input", function () {
+          if (debounce) { clearTimeout(debounce); }
+          mark(pos, "输入中…", "typing");
+          debounce = setTimeout(send, 600);
+        });
+        input.addEventListener("blur", send);
+        return input;
+      },
+      read: function (input) {
+        var value = input.value.trim();
+        return value === "" ? null : value;
+      },
+      text: function (question, answer) {
+        return Array.isArray(answer) ? answer.join(" 或 ") : String(answer);
+      }
+    }
+  };
+
+  // An unknown type (or the review's placeholder for a missing question) is
+  // shown as a single choice, as this page always did.
+  function rendererFor(question) {
+    return RENDERERS.hasOwnProperty(question.type) ? RENDERERS[question.type] : RENDERERS.single;
   }
 
   function renderQuestion(question) {
@@ -213,61 +314,7 @@
     head.appendChild(el("span", { "class": "exam-saved", "data-state": "none" }, ""));
     card.appendChild(head);
     card.appendChild(el("p", { "class": "exam-stem" }, question.stem));
-    var saved = answers[pos];
-    if (question.type === "blank") {
-      var input = el("input", { type: "text", name: "q-" + pos, maxlength: "200",
-        autocomplete: "off", "aria-label": "第" + pos + "题答案", placeholder: "请输入答案" });
-      input.className = "exam-blank";
-      if (isAnswered(saved)) { input.value = String(saved); }
-      var debounce = null;
-      var send = function () {
-        if (debounce) { clearTimeout(debounce); debounce = null; }
-        var value = input.value.trim();
-        if ((answers[pos] || "") === value) { return; }
-        record(pos, value === "" ? null : value);
-      };
-      input.addEventListener("input", function () {
-        if (debounce) { clearTimeout(debounce); }
-        mark(pos, "输入中…", "typing");
-        debounce = setTimeout(send, 600);
-      });
-      input.addEventListener("blur", send);
-      card.appendChild(input);
-    } else {
-      var multiple = question.type === "multiple";
-      var list = el("div", { "class": "exam-options", role: multiple ? "group" : "radiogroup" });
-      (question.options || []).forEach(function (option, i) {
-        var key = String(option.key);
-        var label = el("label", { "class": "exam-option" });
-        var box = el("input", { type: multiple ? "checkbox" : "radio", name: "q-" + pos,
-          value: key });
-        if (multiple) {
-          box.checked = Array.isArray(saved) && saved.indexOf(key) >= 0;
-        } else if (question.type === "judge") {
-          box.checked = judgeKey(saved) === key;
-        } else {
-          box.checked = saved === key;
-        }
-        label.appendChild(box);
-        if (question.type !== "judge") {
-          label.appendChild(el("span", { "class": "exam-letter" }, LETTERS[i]));
-        }
-        label.appendChild(el("span", { "class": "exam-option-text" }, option.text));
-        box.addEventListener("change", function () {
-          if (multiple) {
-            var picked = [];
-            list.querySelectorAll("input:checked").forEach(function (b) { picked.push(b.value); });
-            record(pos, picked.length ? picked : null);
-          } else if (question.type === "judge") {
-            record(pos, key === "true");
-          } else {
-            record(pos, key);
-          }
-        });
-        list.appendChild(label);
-      });
-      card.appendChild(list);
-    }
+    card.appendChild(rendererFor(question).input(question, pos, answers[pos]));
     if (pos in data.responses) { setTimeout(function () { mark(pos, "已保存", "saved"); }, 0); }
     return card;
   }
@@ -345,15 +392,7 @@
 
   function formatAnswer(question, answer) {
     if (answer === null || answer === undefined || answer === "") { return "（未作答）"; }
-    if (question.type === "judge") {
-      var key = judgeKey(answer);
-      return key ? optionLabel(question, key) : String(answer);
-    }
-    if (question.type === "blank") {
-      return Array.isArray(answer) ? answer.join(" 或 ") : String(answer);
-    }
-    var keys = Array.isArray(answer) ? answer : [answer];
-    return keys.map(function (k) { return optionLabel(question, k); }).join("；");
+    return rendererFor(question).text(question, answer);
   }
 
   function showResult(result) {

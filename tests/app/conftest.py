@@ -21,11 +21,12 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from learning_app import create_app
+from learning_app.admin.memberships import leave_roll, open_membership, transfer
 from learning_app.auth.passwords import hash_password
 from learning_app.extensions import db, limiter
-from learning_app.memberships import open_membership
 from learning_app.models import Article, Member, Organization
 from learning_app.models.orgs import add_organization
+from tests.app.report_helpers import add_test, credit, took
 
 PASSWORD = "Dangjian#2026"
 
@@ -65,15 +66,10 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app: Flask = request.getfixturevalue("app")
+def empty_database(app: Flask) -> None:
+    """Delete every row, except the reference data seeded by the migrations."""
     with app.app_context():
         db.session.remove()
-        # Reference data seeded by migrations stays.
         tables = [t.name for t in reversed(db.metadata.sorted_tables)
                   if t.name != "credit_targets"]
         with db.engine.begin() as conn:
@@ -82,6 +78,21 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
             else:
                 for table in tables:
                     conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty the database after each test that used the app.
+
+    Except after tests marked ``shared_db``: they read data that a class- or
+    module-scoped fixture loaded once for all of them, and that fixture calls
+    ``empty_database`` itself when its scope ends.
+    """
+    yield
+    if "app" not in request.fixturenames:
+        return
+    if request.node.get_closest_marker("shared_db") is None:
+        empty_database(request.getfixturevalue("app"))
     with contextlib.suppress(Exception):
         limiter.reset()
 
@@ -198,3 +209,39 @@ def article(ctx: Flask) -> Article:
 
 def site_root(app: Flask) -> Path:
     return Path(app.config["SITE_DIR"])
+
+
+@pytest.fixture
+def county(tree: Tree, make_member: MakeMember) -> dict[str, Member]:
+    """Seven members of 龙泉镇 (LQ-01, LQ-02) and 石桥乡 (SQ-01) with a known 2026.
+
+    Their participation figures are computed by hand in test_reports.py; the
+    report pages and exports are checked against the same numbers."""
+    add_test("2026-H1", "2026-05-10T08:00:00+08:00")
+    add_test("2026-H2", "2026-11-23T08:00:00+08:00")
+    people = {
+        "a": make_member("QC-LQ-01"),
+        "b": make_member("QC-LQ-01", category="secretary"),
+        "c": make_member("QC-LQ-01", exempt=True, exempt_reason="年老体弱"),
+        "d": make_member("QC-LQ-01"),
+        "e": make_member("QC-LQ-02", since=dt.date(2026, 12, 1)),
+        "f": make_member("QC-LQ-02"),
+        "g": make_member("QC-SQ-01"),
+    }
+    p = people
+    credit(p["a"], "QC-LQ-01", tree, "2026-03-02", "2", "a-march")  # H1: not in H2
+    credit(p["a"], "QC-LQ-01", tree, "2026-08-05", "10", "a-aug")
+    credit(p["b"], "QC-LQ-01", tree, "2026-09-01", "30", "b-sep")
+    credit(p["c"], "QC-LQ-01", tree, "2026-09-02", "3", "c-sep")
+    credit(p["d"], "QC-LQ-01", tree, "2026-09-10", "4", "d-sep")
+    transfer(db.session, p["d"], tree["QC-SQ-01"], dt.date(2026, 10, 1))
+    db.session.commit()
+    credit(p["d"], "QC-SQ-01", tree, "2026-11-01", "5", "d-nov")
+    credit(p["e"], "QC-LQ-02", tree, "2026-12-05", "3", "e-dec")
+    credit(p["f"], "QC-LQ-02", tree, "2026-09-03", "2", "f-sep")
+    leave_roll(db.session, p["f"], "deceased", dt.date(2026, 10, 15))
+    db.session.commit()
+    took(p["a"], "2026-H2", True, "2026-11-25")
+    took(p["b"], "2026-H2", False, "2026-11-26")
+    took(p["g"], "2026-H1", True, "2026-07-02")  # the H1 test, handed in during H2
+    return people

@@ -15,11 +15,12 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from learning_app.credits.ledger import award
+from learning_app.errors import RowProblem, SheetRejected
 from learning_app.extensions import db
-from learning_app.imports import ImportRejected, ImportResult, Problem, Scope, import_table
+from learning_app.imports import ImportResult, Scope, import_table
 from learning_app.imports.readers import read_table
 from learning_app.imports.spec import MEMBER_COLUMNS, ORG_COLUMNS
-from learning_app.ledger import award
 from learning_app.models import CreditEntry, Member, Membership, Organization
 from learning_app.models.types import local_today
 from tests.app.conftest import MakeMember, Tree, csrf_from, login
@@ -54,8 +55,8 @@ def run(kind: str, header: list[str], rows: list[list[str]], *, scope: Scope | N
 
 
 def problems_of(kind: str, header: list[str], rows: list[list[str]], **kwargs: Any
-                ) -> list[Problem]:
-    with pytest.raises(ImportRejected) as caught:
+                ) -> list[RowProblem]:
+    with pytest.raises(SheetRejected) as caught:
         run(kind, header, rows, **kwargs)
     return caught.value.problems
 
@@ -157,11 +158,11 @@ def test_org_problems_are_all_reported_with_row_and_column(tree: Tree) -> None:
         ["", "无编码党支部", "村党支部", "QC-LQ", ""],               # row 8: missing code
     ]
     problems = problems_of("orgs", ORG_HEADER, rows)
-    assert Problem(2, "上级组织编码", "没有编码为 QC-XX 的组织") in problems
-    assert Problem(3, "组织名称", "必填") in problems
+    assert RowProblem(2, "上级组织编码", "没有编码为 QC-XX 的组织") in problems
+    assert RowProblem(3, "组织名称", "必填") in problems
     assert (4, "组织类别") in [(p.row, p.column) for p in problems]
     assert "村委会" in next(p.message for p in problems if p.row == 4)
-    assert Problem(5, "组织编码", "组织编码 QC-LQ-03 与第2行重复") in problems
+    assert RowProblem(5, "组织编码", "组织编码 QC-LQ-03 与第2行重复") in problems
     assert {(6, "组织编码"), (6, "排序"), (7, "上级组织编码"), (8, "组织编码")} <= {
         (p.row, p.column) for p in problems}
     assert [p.row for p in problems] == sorted(p.row for p in problems)
@@ -170,7 +171,7 @@ def test_org_problems_are_all_reported_with_row_and_column(tree: Tree) -> None:
 def test_org_missing_column_is_reported_on_row_one(ctx: Flask) -> None:
     problems = problems_of("orgs", ["组织编码", "组织名称", "上级组织编码"],
                            [["QC", "中共青川县委", ""]])
-    assert problems == [Problem(1, "组织类别", "缺少这一列（请核对表头）")]
+    assert problems == [RowProblem(1, "组织类别", "缺少这一列（请核对表头）")]
 
 
 def test_org_cycles_are_rejected(tree: Tree) -> None:
@@ -326,16 +327,16 @@ def test_member_problems_are_all_reported(tree: Tree, make_member: MakeMember) -
     assert 2 not in {p.row for p in problems}
     assert {(3, "手机号"), (4, "手机号"), (8, "类别"), (9, "状态"), (11, "党员编号"),
             (11, "姓名"), (11, "所在组织编码"), (12, "入党日期"), (13, "入党日期")} <= where
-    assert Problem(5, "手机号", "手机号 13981234567 与第2行重复") in problems
-    assert Problem(6, "手机号", "手机号 13900009999 已被党员 M00001（党员1）使用") in problems
-    assert Problem(7, "所在组织编码", "没有编码为 QC-XX 的组织") in problems
-    assert Problem(10, "党员编号", "党员编号 N001 与第2行重复") in problems
+    assert RowProblem(5, "手机号", "手机号 13981234567 与第2行重复") in problems
+    assert RowProblem(6, "手机号", "手机号 13900009999 已被党员 M00001（党员1）使用") in problems
+    assert RowProblem(7, "所在组织编码", "没有编码为 QC-XX 的组织") in problems
+    assert RowProblem(10, "党员编号", "党员编号 N001 与第2行重复") in problems
 
 
 def test_member_missing_columns(tree: Tree) -> None:
     problems = problems_of("members", ["党员编号", "手机号"], [["N001", "13981234567"]])
-    assert problems == [Problem(1, "姓名", "缺少这一列（请核对表头）"),
-                        Problem(1, "所在组织编码", "缺少这一列（请核对表头）")]
+    assert problems == [RowProblem(1, "姓名", "缺少这一列（请核对表头）"),
+                        RowProblem(1, "所在组织编码", "缺少这一列（请核对表头）")]
 
 
 def test_one_bad_row_among_good_ones_writes_nothing(tree: Tree, make_member: MakeMember) -> None:
@@ -413,7 +414,7 @@ def test_xlsx_numbers_dates_and_row_numbers(tree: Tree, tmp_path: Path) -> None:
     path = tmp_path / "党员.xlsx"
     book.save(path)
     problems = problems_of_table(path.read_bytes(), path.name)
-    assert problems == [Problem(5, "手机号", "“123”不是有效的11位手机号")]
+    assert problems == [RowProblem(5, "手机号", "“123”不是有效的11位手机号")]
     sheet.delete_rows(5)
     book.save(path)
     assert counts(import_table(db.session, "members",
@@ -423,8 +424,8 @@ def test_xlsx_numbers_dates_and_row_numbers(tree: Tree, tmp_path: Path) -> None:
         Membership.member_id == member("N001").id)) == dt.date(2015, 7, 1)
 
 
-def problems_of_table(data: bytes, name: str) -> list[Problem]:
-    with pytest.raises(ImportRejected) as caught:
+def problems_of_table(data: bytes, name: str) -> list[RowProblem]:
+    with pytest.raises(SheetRejected) as caught:
         import_table(db.session, "members", read_table(data, name))
     return caught.value.problems
 
@@ -432,7 +433,7 @@ def problems_of_table(data: bytes, name: str) -> list[Problem]:
 def test_unreadable_files_are_rejected_on_row_one(ctx: Flask) -> None:
     for data, name in ((b"PK\x03\x04 not really a zip", "x.xlsx"),
                        (b"\xd0\xcf\x11\xe0 old excel", "x.xls"), (b"", "x.csv")):
-        with pytest.raises(ImportRejected) as caught:
+        with pytest.raises(SheetRejected) as caught:
             read_table(data, name)
         assert caught.value.problems[0].row == 1
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -27,9 +26,8 @@ from learning_app.quiz.analysis import (
     pearson,
 )
 from learning_app.quiz.attempts import save_answer, start_attempt, submit
-from learning_app.quiz.loader import load_quizzes
-from learning_app.quiz.store import store
 from tests.app.conftest import MakeMember, login
+from tests.app.quiz_helpers import load_exam
 
 # -- the pure functions ----------------------------------------------------------------
 
@@ -116,22 +114,7 @@ def test_distribution_of_responses() -> None:
 
 # -- from the database and the page ---------------------------------------------------
 
-BANK = {"bank": "ab", "title": "分析题库", "questions": [
-    {"id": f"q{n}", "type": "single", "stem": f"第{n}题题干内容？",
-     "options": {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}, "answer": "ABCA"[n - 1]}
-    for n in (1, 2, 3, 4)]}
-EXAM = {"id": "ana", "title": "分析测试", "opens": "2000-01-01T00:00:00+08:00",
-        "closes": "2099-12-31T22:00:00+08:00", "time_limit_minutes": 30, "pass_score": 60,
-        "attempts": 2, "credit_hours_on_pass": 0, "audience": "all", "review": "after_submit",
-        "sections": [{"bank": "ab", "count": 4, "points": 25}]}
-
-
-def load_exam(root: Path) -> None:
-    (root / "banks").mkdir(parents=True, exist_ok=True)
-    (root / "tests").mkdir(exist_ok=True)
-    (root / "banks" / "ab.yaml").write_text(yaml.safe_dump(BANK, allow_unicode=True), "utf-8")
-    (root / "tests" / "ana.yaml").write_text(yaml.safe_dump(EXAM, allow_unicode=True), "utf-8")
-    store(db.session, load_quizzes(root))
+# The test "ana" on bank "ab" (quiz_helpers.load_exam): q1..q4, keyed A, B, C, A.
 
 
 def take(member: Member, right: tuple[int, ...], *, hand_in: bool = True) -> None:

@@ -9,24 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from flask import Flask
 from sqlalchemy import func, select, update
 
+from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models import (
     Attempt,
     AttemptAnswer,
-    AttemptQuestion,
     CreditEntry,
     Member,
-    QuestionVersion,
     QuizTest,
 )
 from learning_app.models.types import utcnow
 from learning_app.quiz.attempts import (
     GRACE,
-    QuizRefused,
     add_override,
     attempt_payload,
     finish_expired,
@@ -38,32 +35,9 @@ from learning_app.quiz.attempts import (
     submit,
 )
 from learning_app.quiz.autosave import SaveRefused, SaveState, check
-from learning_app.quiz.loader import load_quizzes
-from learning_app.quiz.store import store
 from tests.app.conftest import MakeMember, login
+from tests.app.quiz_helpers import BANK, LIVE, PRACTICE, correct, load
 
-
-def _single(n: int, answer: str) -> dict[str, Any]:
-    return {"id": f"s{n:02d}", "type": "single", "stem": f"单选题{n}？",
-            "options": {"A": f"甲{n}", "B": f"乙{n}", "C": f"丙{n}", "D": f"丁{n}"},
-            "answer": answer, "explanation": f"解析单选{n}号"}
-
-
-BANK = {
-    "bank": "tb",
-    "title": "测试题库",
-    "questions": [_single(n, "ABCD"[n % 4]) for n in range(1, 9)] + [
-        {"id": "j01", "type": "judge", "stem": "判断题一。", "answer": True,
-         "explanation": "解析判断一号"},
-        {"id": "j02", "type": "judge", "stem": "判断题二。", "answer": False,
-         "explanation": "解析判断二号"},
-        {"id": "m01", "type": "multiple", "stem": "多选题一？",
-         "options": {"A": "多甲", "B": "多乙", "C": "多丙", "D": "多丁"}, "answer": ["A", "C"],
-         "explanation": "解析多选一号"},
-        {"id": "b01", "type": "blank", "stem": "每年不少于____学时。",
-         "answer": ["三十二学时整"], "explanation": "解析填空一号"},
-    ],
-}
 EXPLANATIONS = [q["explanation"] for q in BANK["questions"]]
 
 OPENS = dt.datetime(2026, 12, 1, 0, 0)  # 08:00 in Asia/Shanghai, as naive UTC
@@ -76,28 +50,6 @@ EXAM = {
     "sections": [{"bank": "tb", "count": 4, "points": 20, "types": ["single"]},
                  {"bank": "tb", "count": 1, "points": 20, "types": ["judge"]}],
 }
-LIVE = {  # open now, whatever the real clock says
-    "id": "live", "title": "在线测试",
-    "opens": "2000-01-01T00:00:00+08:00", "closes": "2099-12-31T22:00:00+08:00",
-    "time_limit_minutes": 30, "pass_score": 60, "attempts": 1, "credit_hours_on_pass": 1,
-    "review": "after_submit",
-    "sections": [{"bank": "tb", "count": 2, "points": 20, "types": ["single"]},
-                 {"bank": "tb", "count": 1, "points": 20, "types": ["judge"]},
-                 {"bank": "tb", "count": 1, "points": 20, "types": ["multiple"]},
-                 {"bank": "tb", "count": 1, "points": 20, "types": ["blank"]}],
-}
-PRACTICE = {"id": "drill", "title": "练习", "practice": True, "credit_hours_on_pass": 1,
-            "sections": [{"bank": "tb", "count": 3, "points": 1, "types": ["single"]}]}
-
-
-def load(root: Path, *tests: dict[str, Any]) -> None:
-    (root / "banks").mkdir(parents=True, exist_ok=True)
-    (root / "tests").mkdir(exist_ok=True)
-    (root / "banks" / "tb.yaml").write_text(yaml.safe_dump(BANK, allow_unicode=True), "utf-8")
-    for test in tests:
-        (root / "tests" / f"{test['id']}.yaml").write_text(
-            yaml.safe_dump(test, allow_unicode=True), "utf-8")
-    store(db.session, load_quizzes(root))
 
 
 @pytest.fixture
@@ -113,19 +65,6 @@ def at(minutes: float) -> dt.datetime:
 
 def question_ids(attempt: Attempt) -> list[str]:
     return [q["id"] for q in attempt_payload(db.session, attempt, at(0))["questions"]]
-
-
-def correct(attempt_id: int) -> dict[int, Any]:
-    """The right response per position, from the pinned versions."""
-    rows = db.session.execute(
-        select(AttemptQuestion.position, QuestionVersion.data)
-        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.question_version_id)
-        .where(AttemptQuestion.attempt_id == attempt_id)).all()
-    result: dict[int, Any] = {}
-    for position, data in rows:
-        answer = data["answer"]
-        result[position] = answer[0] if data["type"] == "blank" else answer
-    return result
 
 
 def answer_all(attempt: Attempt, now: dt.datetime, *, wrong: bool = False) -> None:
@@ -161,7 +100,7 @@ def test_a_retake_prefers_unseen_questions(quizzes: Path, make_member: MakeMembe
     assert second.number == 2
     assert not set(question_ids(first)) & set(question_ids(second))
     submit(db.session, second.id, at(12))
-    with pytest.raises(QuizRefused, match="次数已用完"):
+    with pytest.raises(Refused, match="次数已用完"):
         start_attempt(db.session, "exam", member, at(15))
 
 
@@ -206,7 +145,7 @@ def test_a_save_in_grace_counts_and_after_grace_is_refused(quizzes: Path,
     assert deadline == at(30)
     saved = save_answer(db.session, attempt, 1, "B", deadline + dt.timedelta(seconds=59))
     assert saved == deadline + dt.timedelta(seconds=59)
-    with pytest.raises(QuizRefused) as info:
+    with pytest.raises(Refused) as info:
         save_answer(db.session, attempt, 2, "B", deadline + GRACE + dt.timedelta(seconds=1))
     assert info.value.status == 409
     finished = db.session.get(Attempt, attempt.id)
@@ -221,9 +160,9 @@ def test_a_response_must_have_the_shape_of_its_type(quizzes: Path, make_member: 
              attempt_payload(db.session, attempt, utcnow())["questions"]}
     bad = {"single": "Z", "judge": "maybe", "multiple": "A", "blank": ["x"]}
     for position, kind in kinds.items():
-        with pytest.raises(QuizRefused, match="格式"):
+        with pytest.raises(Refused, match="格式"):
             save_answer(db.session, attempt, position, bad[kind], utcnow())
-    with pytest.raises(QuizRefused):
+    with pytest.raises(Refused):
         save_answer(db.session, attempt, 99, "A", utcnow())
 
 
@@ -322,7 +261,7 @@ def test_credit_once_on_pass_and_none_on_fail_or_practice(quizzes: Path,
 def test_overrides_need_a_reason_and_change_time_attempts_and_window(
         quizzes: Path, make_member: MakeMember) -> None:
     member, other = make_member(), make_member()
-    with pytest.raises(QuizRefused, match="原因"):
+    with pytest.raises(Refused, match="原因"):
         add_override(db.session, test_id="exam", member_id=member.id, reason=" ",
                      extra_minutes=10)
     add_override(db.session, test_id="exam", member_id=member.id, reason="视力障碍，延时",
@@ -332,11 +271,11 @@ def test_overrides_need_a_reason_and_change_time_attempts_and_window(
     submit(db.session, attempt.id, at(40))
     for n in range(2):  # two attempts plus one extra
         submit(db.session, start_attempt(db.session, "exam", member, at(50 + n)).id, at(51 + n))
-    with pytest.raises(QuizRefused, match="次数"):
+    with pytest.raises(Refused, match="次数"):
         start_attempt(db.session, "exam", member, at(60))
 
     after = CLOSES + dt.timedelta(days=2)
-    with pytest.raises(QuizRefused, match="已结束"):
+    with pytest.raises(Refused, match="已结束"):
         start_attempt(db.session, "exam", other, after)
     add_override(db.session, test_id="exam", member_id=other.id, reason="住院，补考",
                  opens_at=dt.datetime(2027, 1, 2, 8, tzinfo=dt.timezone(dt.timedelta(hours=8))),
@@ -356,7 +295,7 @@ def test_audience_covers_an_organization_subtree(ctx: Flask, tmp_path: Path,
     load(tmp_path / "q", {**EXAM, "audience": ["QC-LQ"]})
     inside, outside = make_member("QC-LQ-02"), make_member("QC-SQ-01")
     assert start_attempt(db.session, "exam", inside, at(0)).number == 1
-    with pytest.raises(QuizRefused) as info:
+    with pytest.raises(Refused) as info:
         start_attempt(db.session, "exam", outside, at(0))
     assert info.value.status == 404
     assert [t["id"] for t in member_tests(db.session, inside, at(1))] == ["exam"]
@@ -569,7 +508,7 @@ def test_a_save_racing_a_submit_waits_for_it_and_is_refused(app: Flask, quizzes:
                 try:
                     save_for(db.session, attempt_id, member_id, 1, None, at(1))
                     outcome.append("saved")
-                except QuizRefused as refused:
+                except Refused as refused:
                     outcome.append(refused.status)
                 finally:
                     db.session.remove()

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from openpyxl import Workbook
 
+from learning_app.errors import SheetRejected
 from learning_app.quiz.excel import (
     COLUMNS,
-    BankSheetError,
     bank_yaml,
     read_bank_sheet,
     write_bank_sheet,
@@ -69,18 +69,18 @@ def test_every_type_is_read_into_contract_4(tmp_path: Path) -> None:
     (dict(题型="单选", 题干="", 选项A="甲", 选项B="乙", 答案="A"), "第2行 题干："),
 ])
 def test_row_errors_name_row_and_column(tmp_path: Path, cells: dict, expected: str) -> None:
-    with pytest.raises(BankSheetError) as error:
+    with pytest.raises(SheetRejected) as error:
         read_bank_sheet(sheet(tmp_path, [row(**cells)]), "b", "t")
     assert str(error.value.problems[0]).startswith(expected), error.value.problems
 
 
 def test_duplicate_ids_and_missing_columns(tmp_path: Path) -> None:
-    with pytest.raises(BankSheetError) as error:
+    with pytest.raises(SheetRejected) as error:
         read_bank_sheet(sheet(tmp_path, [row(题号="x-1", 题型="判断", 题干="a", 答案="对"),
                                          row(题号="x-1", 题型="判断", 题干="b", 答案="错")]),
                         "b", "t")
     assert [str(p) for p in error.value.problems] == ["第3行 题号：与第2行重复"]
-    with pytest.raises(BankSheetError) as error:
+    with pytest.raises(SheetRejected) as error:
         read_bank_sheet(sheet(tmp_path, [["x"]], header=["题号", "题干"]), "b", "t")
     assert sorted(str(p) for p in error.value.problems) == sorted(
         ["第1行 题型：缺少这一列", "第1行 答案：缺少这一列"])

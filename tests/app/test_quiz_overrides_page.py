@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from learning_app.extensions import db
 from learning_app.models import TestOverride
 from tests.app.conftest import MakeMember, csrf_from, login
-from tests.app.test_quiz_analysis import load_exam
+from tests.app.quiz_helpers import load_exam
 
 PAGE = "/app/quiz/overrides/"
 

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from tests.app.conftest import MakeMember, login
-from tests.app.test_quiz_attempts import LIVE, PRACTICE, correct, load
+from tests.app.quiz_helpers import LIVE, PRACTICE, correct, load
 
 FUTURE = {**LIVE, "id": "future", "title": "未来测试",
           "opens": "2099-01-01T08:00:00+08:00", "closes": "2099-12-31T22:00:00+08:00"}

@@ -13,6 +13,7 @@ import yaml
 from flask import Flask
 from sqlalchemy import func, select
 
+from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models import (
     Attempt,
@@ -22,7 +23,7 @@ from learning_app.models import (
     Regrade,
     RegradeChange,
 )
-from learning_app.quiz.attempts import QuizRefused, save_answer, start_attempt, submit
+from learning_app.quiz.attempts import save_answer, start_attempt, submit
 from learning_app.quiz.loader import load_quizzes
 from learning_app.quiz.regrade import parse_answer, regrade
 from learning_app.quiz.store import store
@@ -144,7 +145,7 @@ def test_an_open_attempt_on_the_old_version_is_graded_with_the_rule(graded) -> N
 def test_a_regrade_is_recorded_once_even_when_replayed(graded) -> None:
     regrade(db.session, test_id="half", question_id="q1", rule={"also_correct": "B"},
             reason="原答案与《方案》不符", by="张三", now=NOW)
-    with pytest.raises(QuizRefused) as caught:
+    with pytest.raises(Refused) as caught:
         regrade(db.session, test_id="half", question_id="q1", rule={"void": True},
                 reason="再来一次试试", by="李四", now=NOW)
     assert caught.value.status == 409
@@ -165,7 +166,7 @@ def test_parallel_regrades_record_one_and_raise_each_score_once(graded, app: Fla
                 regrade(db.session, test_id="half", question_id="q1",
                         rule={"also_correct": "B"}, reason=f"并发重评第{n}次", by="张三", now=NOW)
                 outcomes.append("done")
-            except QuizRefused as refused:
+            except Refused as refused:
                 outcomes.append(str(refused.status))
             finally:
                 db.session.remove()
@@ -204,7 +205,7 @@ def test_a_question_with_no_right_option_is_voided(ctx, tmp_path, make_member) -
 def test_bad_regrades_are_refused_and_write_nothing(graded, kwargs, status) -> None:
     args = {"test_id": "half", "question_id": "q1", "rule": {"also_correct": "B"},
             "reason": "原答案与《方案》不符", "by": "张三", "now": NOW, **kwargs}
-    with pytest.raises(QuizRefused) as caught:
+    with pytest.raises(Refused) as caught:
         regrade(db.session, **args)
     assert caught.value.status == status
     db.session.rollback()

@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from learning_app.domain.reading import BeatInput, account
 from learning_app.extensions import db
 from learning_app.models import Article, CreditEntry, ReadingProgress
+from learning_app.reading.rules import BeatInput, account
 from learning_app.reading.service import Beat, record
 from tests.app.conftest import login
 

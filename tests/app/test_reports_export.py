@@ -1,8 +1,8 @@
 """The participation export (XLSX, CSV) and the ``flask report`` commands.
 
-The county of tests/app/test_reports.py, whose 2026-H2 figures were computed
-by hand there: on the roll 5, exempt 1, participants 4, attained 2, eligible
-5, submitted 2, passed 1, 57 hours.
+The ``county`` fixture (tests/app/conftest.py), whose 2026-H2 figures were
+computed by hand in tests/app/test_reports.py: on the roll 5, exempt 1,
+participants 4, attained 2, eligible 5, submitted 2, passed 1, 57 hours.
 """
 
 from __future__ import annotations
@@ -17,16 +17,13 @@ from flask import Flask
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from learning_app.domain.participation import DEFINITIONS, Counts
 from learning_app.extensions import db
 from learning_app.models import Member, Organization, ReportPeriod
 from learning_app.reports.export import csv_text, level_name, xlsx_bytes
 from learning_app.reports.figures import report, subtree_counts
-from tests.app import test_reports
+from learning_app.reports.participation import DEFINITIONS, Counts
 from tests.app.conftest import Tree
-from tests.app.test_reports import AFTER, credit
-
-county = test_reports.county  # the fixture, by assignment: tests name it as a parameter
+from tests.app.report_helpers import AFTER, credit
 
 HEADERS = ["组织代码", "组织名称", "上级组织", "应学人数", "免学人数", "参学人数", "参学率",
            "学时达标人数", "学时达标率", "学时合计", "人均学时", "应参考人次", "已交卷人次",

@@ -1,8 +1,9 @@
 """The 参学统计 pages: dashboard, drill-down, JSON for the charts, exports, and scope.
 
-The figures are those of ``county`` in test_reports.py, computed by hand for
-2026-H2 as read after the period ended (2027-01-10): the views' clock is
-pinned there, so the page shows the same numbers on any real date.
+The figures are those of the ``county`` fixture (tests/app/conftest.py),
+computed by hand in test_reports.py for 2026-H2 as read after the period ended
+(2027-01-10): the views' clock is pinned there, so the page shows the same
+numbers on any real date.
 """
 
 from __future__ import annotations
@@ -19,10 +20,7 @@ from learning_app.auth.passwords import hash_password
 from learning_app.extensions import db
 from learning_app.models import Member
 from tests.app.conftest import PASSWORD, MakeMember, Tree, login
-from tests.app.test_reports import AFTER, county
-
-__all__ = ["county"]  # the fixture, reused from test_reports.py
-
+from tests.app.report_helpers import AFTER
 
 
 @pytest.fixture(autouse=True)

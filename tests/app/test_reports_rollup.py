@@ -10,16 +10,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from learning_app.domain.participation import Counts, parse_period, prorated_target
-from learning_app.extensions import db
-from learning_app.ledger import award, org_on
-from learning_app.memberships import (
-    TransferError,
+from learning_app.admin.memberships import (
     current_membership,
     leave_roll,
     open_membership,
     transfer,
 )
+from learning_app.credits.ledger import award, org_on
+from learning_app.errors import Refused
+from learning_app.extensions import db
 from learning_app.models import (
     Attempt,
     CreditEntry,
@@ -33,9 +32,10 @@ from learning_app.models import (
     ReportOrgStats,
     ReportPeriod,
 )
+from learning_app.reports.participation import Counts, parse_period, prorated_target
 from learning_app.reports.rollup import build, refresh
 from tests.app.conftest import Tree
-from tests.app.test_reports import add_test
+from tests.app.report_helpers import add_test
 
 TODAY = dt.date(2026, 11, 26)
 PERIODS = ("2026-H2", "2026-11", "2026-Q3", "2026")
@@ -95,7 +95,7 @@ def apply(op: tuple, members: list[Member], tree: Tree, serial: list[int]) -> No
             return
         try:
             transfer(db.session, member, tree[VILLAGES[op[2]]], when)
-        except TransferError:
+        except Refused:
             return
     elif kind == "exempt":
         member.exempt = not member.exempt

@@ -161,9 +161,9 @@ def running_app(site_dir: Path, port: int, db_path: Path, *, member_code: str,
     from werkzeug.serving import make_server
 
     from learning_app import create_app
+    from learning_app.admin.memberships import open_membership
     from learning_app.auth.passwords import hash_password
     from learning_app.extensions import db
-    from learning_app.memberships import open_membership
     from learning_app.models import Member, Organization
 
     app = create_app({

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_quiz_attempts import LIVE, PRACTICE, load
+from tests.app.quiz_helpers import LIVE, PRACTICE, load
 from tests.e2e.conftest import running_app, sign_in
 
 

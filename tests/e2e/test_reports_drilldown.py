@@ -20,10 +20,10 @@ def add_county() -> None:
     """Two townships with a village each, an admin, and members with today's hours."""
     from sqlalchemy import select
 
+    from learning_app.admin.memberships import open_membership
     from learning_app.auth.passwords import hash_password
+    from learning_app.credits.ledger import award
     from learning_app.extensions import db
-    from learning_app.ledger import award
-    from learning_app.memberships import open_membership
     from learning_app.models import Member, Organization
     from learning_app.models.orgs import add_organization
     from learning_app.models.types import utcnow

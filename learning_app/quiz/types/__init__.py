@@ -1,29 +1,28 @@
-"""The registry of question types, looked up by the ``type`` of a question."""
+"""The registry of question types, looked up by the ``type`` of a question.
+
+Each type registers itself with ``@register`` in its own module; importing the
+modules here is what fills the registry, in this order (choice before blank:
+the order shows in lists of types, e.g. the Excel 题型 problem).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from learning_app.quiz.types.base import COMMON_FIELDS, Problem, QuestionType
-from learning_app.quiz.types.blank import Blank, normalize
+from learning_app.quiz.types.base import (
+    COMMON_FIELDS,
+    QUESTION_TYPES,
+    Problem,
+    QuestionType,
+    get_type,
+    register,
+    unregister,
+)
 from learning_app.quiz.types.choice import Judge, MultipleChoice, SingleChoice
 
-QUESTION_TYPES: dict[str, type[QuestionType]] = {}
-
-
-def register(question_type: type[QuestionType]) -> type[QuestionType]:
-    """Add a type to the registry (usable as a class decorator)."""
-    QUESTION_TYPES[question_type.name] = question_type
-    return question_type
-
-
-for _type in (SingleChoice, MultipleChoice, Judge, Blank):
-    register(_type)
-
-
-def get_type(name: str) -> type[QuestionType]:
-    """The type class for ``name``; KeyError when unknown."""
-    return QUESTION_TYPES[name]
+# isort: split
+# Imported after choice on purpose: registration order is the order types are listed in.
+from learning_app.quiz.types.blank import Blank, normalize
 
 
 def known_types() -> str:
@@ -68,5 +67,6 @@ def validate_question(question: Any) -> list[Problem]:
 
 __all__ = [
     "QUESTION_TYPES", "Blank", "Judge", "MultipleChoice", "Problem", "QuestionType",
-    "SingleChoice", "get_type", "known_types", "normalize", "register", "validate_question",
+    "SingleChoice", "get_type", "known_types", "normalize", "register", "unregister",
+    "validate_question",
 ]

@@ -1,9 +1,14 @@
-"""The question-type protocol: validate, shuffle, render, grade.
+"""The question-type protocol and registry: validate, shuffle, render, grade,
+and every other per-type concern (Excel cells, answer text, analysis, regrade).
 
-Modelled on CTFd's challenge-type registry: each type is a class that knows
-its own YAML shape and how to grade itself; the rest of the engine only looks
-types up by name. Types are stateless; every method takes the question dict
-as it appears in the bank (already parsed from YAML).
+Modelled on CTFd's challenge-type registry: each type is a class that carries
+all of its behaviour and registers itself with ``@register``; the rest of the
+engine only looks types up by name. Types are stateless; every method takes
+the question dict as it appears in the bank (already parsed from YAML), or the
+question as presented to the member where it says so.
+
+The registry lives here, not in the package ``__init__``, so that a type's
+module can import ``register`` without an import cycle.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 COMMON_FIELDS = ("id", "type", "stem", "explanation", "source", "tags")
 # A blank in a stem: （　）, ( ), ＿＿ or ____.
@@ -114,6 +119,55 @@ class QuestionType:
         """The fraction of the question's points earned, 0..1."""
         raise NotImplementedError
 
+    # -- people and tools -----------------------------------------------------
+    @classmethod
+    def answer_text(cls, presented: dict[str, Any], value: Any) -> str:
+        """A non-empty response or key as people read it, e.g. ``A. 甲；C. 丙``
+        (the 错题本). ``presented`` is the question as the member saw it."""
+        texts = {str(option["key"]): str(option["text"])
+                 for option in presented.get("options") or []}
+        keys = value if isinstance(value, list) else [value]
+        return "；".join(f"{key}. {texts.get(str(key), '')}" for key in keys)
+
+    @classmethod
+    def parse_typed(cls, text: str) -> Any:
+        """An answer typed on the command line (regrade's ``--also-correct``), in
+        this type's YAML shape; the validation that follows judges it."""
+        return text.strip()
+
+    # -- the Excel 题库 sheet ---------------------------------------------------
+    @classmethod
+    def sheet_names(cls) -> tuple[str, ...]:
+        """What the 题型 cell may say for this type: the label, with or without 题."""
+        return (cls.label, f"{cls.label}题")
+
+    @classmethod
+    def answer_from_sheet(cls, text: str, options: dict[str, str]) -> tuple[Any, str | None]:
+        """The 答案 cell (stripped) as the YAML answer, and what was expected when
+        it can't be read (a Chinese phrase for the row problem), else None.
+        ``options`` holds the filled 选项 columns, key → text. By default the text
+        as it is: validating the question afterwards reports a bad one."""
+        return text, None
+
+    @classmethod
+    def answer_to_sheet(cls, answer: Any) -> str:
+        """The YAML answer as the 答案 cell text that ``answer_from_sheet`` reads back."""
+        return str(answer)
+
+    # -- item analysis ----------------------------------------------------------
+    @classmethod
+    def distribution_keys(cls, question: dict[str, Any]) -> list[str] | None:
+        """The keys responses are counted under, in order (the options); None for a
+        free-text type, whose answers are counted by ``response_keys`` as they come."""
+        return cls.option_keys(question)
+
+    @classmethod
+    def response_keys(cls, question: dict[str, Any], response: Any) -> list[str]:
+        """What a non-empty response counts under: each option key it holds. For a
+        free-text type, an empty list counts the response as unanswered."""
+        chosen = response if isinstance(response, list) else [response]
+        return [str(item) for item in chosen]
+
     # -- versioning ---------------------------------------------------------
     @classmethod
     def canonical(cls, question: dict[str, Any]) -> dict[str, Any]:
@@ -128,3 +182,26 @@ class QuestionType:
             "shuffle": question.get("shuffle", True) is not False,
             "partial": question.get("partial", False) is True,
         }
+
+
+QuestionTypeT = TypeVar("QuestionTypeT", bound=type[QuestionType])
+QUESTION_TYPES: dict[str, type[QuestionType]] = {}
+
+
+def register(question_type: QuestionTypeT) -> QuestionTypeT:
+    """Class decorator: add a type to the registry under its ``name``."""
+    taken = QUESTION_TYPES.get(question_type.name)
+    if not question_type.name or (taken is not None and taken is not question_type):
+        raise ValueError(f"question type name {question_type.name!r} is empty or taken")
+    QUESTION_TYPES[question_type.name] = question_type
+    return question_type
+
+
+def unregister(name: str) -> None:
+    """Take a type out of the registry again (a plugin's or a test's cleanup)."""
+    QUESTION_TYPES.pop(name, None)
+
+
+def get_type(name: str) -> type[QuestionType]:
+    """The type class for ``name``; KeyError when unknown."""
+    return QUESTION_TYPES[name]

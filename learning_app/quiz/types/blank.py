@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from typing import Any, ClassVar
 
-from learning_app.quiz.types.base import Problem, QuestionType
+from learning_app.quiz.types.base import Problem, QuestionType, register
 
 
 def normalize(text: str) -> str:
@@ -21,6 +22,7 @@ def normalize(text: str) -> str:
     return "".join(kept).casefold()
 
 
+@register
 class Blank(QuestionType):
     name = "blank"
     label = "填空"
@@ -70,3 +72,29 @@ class Blank(QuestionType):
             return 0.0
         accepted = {normalize(str(item)) for item in question["answer"]}
         return 1.0 if given in accepted else 0.0
+
+    @classmethod
+    def answer_text(cls, presented: dict[str, Any], value: Any) -> str:
+        return " / ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+
+    @classmethod
+    def parse_typed(cls, text: str) -> Any:
+        return [part.strip() for part in text.split("|") if part.strip()]  # 甲|乙
+
+    @classmethod
+    def answer_from_sheet(cls, text: str, options: dict[str, str]) -> tuple[Any, str | None]:
+        accepted = [part.strip() for part in re.split(r"[|｜;；]", text) if part.strip()]
+        return accepted, None if accepted else "至少一个可接受的答案，多个用 | 分隔"
+
+    @classmethod
+    def answer_to_sheet(cls, answer: Any) -> str:
+        return "|".join(str(item) for item in answer)
+
+    @classmethod
+    def distribution_keys(cls, question: dict[str, Any]) -> list[str] | None:
+        return None  # free text: the most common answers, not fixed keys
+
+    @classmethod
+    def response_keys(cls, question: dict[str, Any], response: Any) -> list[str]:
+        given = normalize(response) if isinstance(response, str) else ""
+        return [given] if given else []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any, ClassVar
 
-from learning_app.quiz.types.base import Problem, QuestionType
+from learning_app.quiz.types.base import Problem, QuestionType, register
 
 
 def _options_problems(question: dict[str, Any]) -> list[Problem]:
@@ -28,6 +29,11 @@ def _one_of(question: dict[str, Any]) -> str:
     return "one of the options " + ", ".join(str(k) for k in question["options"])
 
 
+def _sheet_keys(options: dict[str, str]) -> str:
+    return "、".join(options) or "（无）"
+
+
+@register
 class SingleChoice(QuestionType):
     name = "single"
     label = "单选"
@@ -48,7 +54,13 @@ class SingleChoice(QuestionType):
     def grade(cls, question: dict[str, Any], response: Any) -> float:
         return 1.0 if isinstance(response, str) and response == question["answer"] else 0.0
 
+    @classmethod
+    def answer_from_sheet(cls, text: str, options: dict[str, str]) -> tuple[Any, str | None]:
+        key = text.upper()
+        return key, None if key in options else f"选项{_sheet_keys(options)}中的一个"
 
+
+@register
 class MultipleChoice(QuestionType):
     """All or nothing by default; ``partial: true`` gives partial credit:
     (correct chosen − wrong chosen) / number of correct options, at least 0."""
@@ -95,7 +107,23 @@ class MultipleChoice(QuestionType):
         wrong = len(chosen - correct)
         return max(0.0, (right - wrong) / len(correct))
 
+    @classmethod
+    def parse_typed(cls, text: str) -> Any:
+        return [part.strip() for part in text.split(",") if part.strip()]  # A,C
 
+    @classmethod
+    def answer_from_sheet(cls, text: str, options: dict[str, str]) -> tuple[Any, str | None]:
+        keys = list(re.sub(r"[\s,，、;；]", "", text.upper()))  # ACD, A,C,D or A、C、D
+        if len(keys) < 2 or any(k not in options for k in keys) or len(set(keys)) != len(keys):
+            return keys, f"至少两个不重复的选项字母，且都在{_sheet_keys(options)}之中，如 AC"
+        return sorted(keys), None
+
+    @classmethod
+    def answer_to_sheet(cls, answer: Any) -> str:
+        return "".join(answer)
+
+
+@register
 class Judge(QuestionType):
     """判断: the answer is true or false; presented as 正确 / 错误, never shuffled."""
 
@@ -103,6 +131,11 @@ class Judge(QuestionType):
     label = "判断"
     fields: ClassVar[tuple[str, ...]] = ("answer",)
     TEXTS: ClassVar[dict[str, str]] = {"true": "正确", "false": "错误"}
+    # What a 判断 cell in the Excel sheet may say.
+    TRUE_WORDS: ClassVar[frozenset[str]] = frozenset(
+        {"正确", "对", "√", "是", "true", "t", "y", "yes"})
+    FALSE_WORDS: ClassVar[frozenset[str]] = frozenset(
+        {"错误", "错", "×", "否", "false", "f", "n", "no"})
 
     @classmethod
     def validate_answer(cls, question: dict[str, Any]) -> list[Problem]:
@@ -140,3 +173,32 @@ class Judge(QuestionType):
         if not isinstance(response, bool):
             return 0.0
         return 1.0 if response is question["answer"] else 0.0
+
+    @classmethod
+    def answer_text(cls, presented: dict[str, Any], value: Any) -> str:
+        return cls.TEXTS["true" if value in (True, "true") else "false"]
+
+    @classmethod
+    def parse_typed(cls, text: str) -> Any:
+        text = text.strip()
+        return {"true": True, "false": False}.get(text.lower(), text)
+
+    @classmethod
+    def answer_from_sheet(cls, text: str, options: dict[str, str]) -> tuple[Any, str | None]:
+        word = text.lower()
+        if word in cls.TRUE_WORDS:
+            return True, None
+        if word in cls.FALSE_WORDS:
+            return False, None
+        return text, "正确或错误"
+
+    @classmethod
+    def answer_to_sheet(cls, answer: Any) -> str:
+        return "正确" if answer else "错误"
+
+    @classmethod
+    def response_keys(cls, question: dict[str, Any], response: Any) -> list[str]:
+        # Responses are saved as booleans; the keys are their names.
+        chosen = response if isinstance(response, list) else [response]
+        return [("true" if item else "false") if isinstance(item, bool) else str(item)
+                for item in chosen]

@@ -7,7 +7,44 @@ member's previous accepted heartbeat, capped, never more.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from learning_app.errors import Refused
+
+
+@dataclass(frozen=True)
+class BeatState:
+    """What a heartbeat read about its member, article and view, holding the clock."""
+
+    member_status: str
+    auth_version: str
+    must_change_password: bool
+    org_id: int | None
+    article: str | None  # None: no such article
+    in_manifest: bool
+    published: dt.date | None
+    view_seen: bool
+    view_article: str | None
+
+
+def check(state: BeatState, auth_version: str | None, today: dt.date) -> None:
+    """Why a heartbeat is refused, as a ``Refused``; nothing when it may count.
+
+    Plain function: the rules of a heartbeat without a database.
+    """
+    if state.member_status != "active" or (auth_version is not None
+                                           and state.auth_version != auth_version):
+        raise Refused(401, "请先登录")
+    if state.must_change_password:
+        raise Refused(403, "请先修改初始密码")
+    if (state.article is None or not state.in_manifest or state.published is None
+            or state.published > today):
+        raise Refused(404, "没有这篇文章，或文章尚未发布")
+    if state.org_id is None:
+        raise Refused(403, "党员不在册，不能计入学时")
+    if state.view_seen and state.view_article != state.article:
+        raise Refused(409, "view_id belongs to another article")
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.sql import Select
 
+from learning_app.auth.roles import ADMIN_ROLES, EDITOR_ROLES
 from learning_app.extensions import db
 from learning_app.models import Member, Organization
 from learning_app.models.orgs import subtree_ids
 
 F = TypeVar("F", bound=Callable[..., Any])
-ADMIN_ROLES = ("org_admin", "county_admin")
-EDITOR_ROLES = ("editor", "county_admin")
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:
@@ -39,7 +38,7 @@ editor_required = roles_required(*EDITOR_ROLES)
 def scope_root() -> Organization:
     """The top of the current admin's subtree; a county admin's is the root."""
     org = current_user.scope_org
-    if org is None and current_user.role == "county_admin":
+    if org is None and current_user.role_def.whole_county:
         org = db.session.scalar(select(Organization).where(Organization.parent_id.is_(None))
                                 .order_by(Organization.id).limit(1))
     if org is None:

@@ -7,11 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from learning_app.errors import Refused
 from learning_app.models import Member, Membership, Organization
-
-
-class TransferError(ValueError):
-    pass
 
 
 def current_membership(session: Session, member: Member) -> Membership | None:
@@ -39,12 +36,12 @@ def transfer(session: Session, member: Member, to_org: Organization, on: dt.date
         last = session.scalar(select(Membership.ended_on).where(
             Membership.member_id == member.id).order_by(Membership.ended_on.desc()).limit(1))
         if last is not None and on <= last:
-            raise TransferError(f"转接日期须晚于{last.isoformat()}（上一段组织关系的结束日）")
+            raise Refused(400, f"转接日期须晚于{last.isoformat()}（上一段组织关系的结束日）")
     if current is not None:
         if current.org_id == to_org.id:
-            raise TransferError("已在该组织")
+            raise Refused(400, "已在该组织")
         if on <= current.started_on:
-            raise TransferError(f"转接日期须晚于{current.started_on.isoformat()}")
+            raise Refused(400, f"转接日期须晚于{current.started_on.isoformat()}")
         current.ended_on = on - dt.timedelta(days=1)
     member.status = "active"
     return open_membership(session, member, to_org, on, note)
@@ -53,7 +50,7 @@ def transfer(session: Session, member: Member, to_org: Organization, on: dt.date
 def leave_roll(session: Session, member: Member, status: str, on: dt.date) -> None:
     """转出 (out of the county's tree) or 去世: the roll ends, the ledger stays."""
     if status not in ("transferred", "deceased"):
-        raise TransferError("status: transferred or deceased")
+        raise Refused(400, "离开党员名册的原因只能是转出或去世")
     current = current_membership(session, member)
     if current is not None:
         current.ended_on = on

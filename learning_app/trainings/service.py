@@ -7,7 +7,9 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from learning_app.ledger import award, dialect_insert, org_on
+from learning_app.credits.ledger import award, org_on
+from learning_app.credits.sources import source_key
+from learning_app.db import dialect_insert
 from learning_app.models import Member, Training, TrainingAttendance
 from learning_app.models.types import TZ
 
@@ -26,7 +28,7 @@ def record_attendance(session: Session, training: Training, members: Iterable[Me
         if org_id is None:
             continue
         if award(session, member_id=member.id, org_id=org_id, source_type="training",
-                 source_key=f"training:{training.id}", hours=training.hours,
+                 source_key=source_key("training", training.id), hours=training.hours,
                  earned_at=earned_at, earned_on=training.held_on, recorded_by=recorded_by,
                  note=training.title[:200]):
             added += 1

@@ -11,12 +11,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from learning_app.access import admin_required, in_scope, members_in_scope, org_or_404, scope_root
+from learning_app.auth.access import (
+    admin_required,
+    in_scope,
+    members_in_scope,
+    org_or_404,
+    scope_root,
+)
 from learning_app.extensions import db
 from learning_app.models import Member, Organization, Training, TrainingAttendance
 from learning_app.models.orgs import subtree_ids
 from learning_app.models.training import TRAINING_KINDS
-from learning_app.trainings import record_attendance
+from learning_app.trainings.service import record_attendance
 
 bp = Blueprint("admin_trainings", __name__, url_prefix="/app/admin/trainings")
 

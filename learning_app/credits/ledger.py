@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from learning_app.db import dialect_insert
 from learning_app.models import CreditEntry, Membership
 from learning_app.models.types import local_date, utcnow
-
-
-def dialect_insert(session: Session, table: Any) -> Any:
-    """INSERT with ON CONFLICT support for the session's database."""
-    name = session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
 def award(session: Session, *, member_id: int, org_id: int, source_type: str,

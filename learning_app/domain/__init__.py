@@ -1,1 +1,0 @@
-"""Domain rules as plain functions: callable and testable without Flask."""
