@@ -12,7 +12,13 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from learning_app.admin.memberships import leave_roll, transfer
-from learning_app.auth.access import admin_required, member_or_404, members_in_scope, org_or_404
+from learning_app.auth.access import (
+    admin_required,
+    manageable_member_or_404,
+    member_or_404,
+    members_in_scope,
+    org_or_404,
+)
 from learning_app.credits.ledger import award
 from learning_app.credits.sources import source_key
 from learning_app.errors import Refused
@@ -69,7 +75,7 @@ def _date(field: str) -> dt.date:
 @bp.post("/<int:member_id>/transfer")
 @admin_required
 def do_transfer(member_id: int) -> Any:
-    member = member_or_404(member_id)
+    member = manageable_member_or_404(member_id)
     target = db.session.scalar(select(Organization).where(
         Organization.code == (request.form.get("org_code") or "").strip()))
     if target is None:
@@ -84,7 +90,7 @@ def do_transfer(member_id: int) -> Any:
 @bp.post("/<int:member_id>/leave")
 @admin_required
 def do_leave(member_id: int) -> Any:
-    member = member_or_404(member_id)
+    member = manageable_member_or_404(member_id)
     leave_roll(db.session, member, request.form.get("status", ""), _date("on"))
     db.session.commit()
     flash(f"已标记为{member.status_label}", "success")
@@ -94,7 +100,7 @@ def do_leave(member_id: int) -> Any:
 @bp.post("/<int:member_id>/exempt")
 @admin_required
 def do_exempt(member_id: int) -> Any:
-    member = member_or_404(member_id)
+    member = manageable_member_or_404(member_id)
     reason = (request.form.get("reason") or "").strip()
     member.exempt = bool(reason)
     member.exempt_reason = reason or None
@@ -106,7 +112,7 @@ def do_exempt(member_id: int) -> Any:
 @bp.post("/<int:member_id>/reset-password")
 @admin_required
 def do_reset_password(member_id: int) -> Any:
-    member = member_or_404(member_id)
+    member = manageable_member_or_404(member_id)
     member.password_hash = None
     member.must_change_password = True
     member.auth_version += 1
@@ -119,7 +125,7 @@ def do_reset_password(member_id: int) -> Any:
 @admin_required
 def do_correction(member_id: int) -> Any:
     """A correction is a new ledger row (negative or positive), never an edit."""
-    member = member_or_404(member_id)
+    member = manageable_member_or_404(member_id)
     note = (request.form.get("note") or "").strip()
     try:
         hours = Decimal(request.form.get("hours", ""))

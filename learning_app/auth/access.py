@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.sql import Select
 
-from learning_app.auth.roles import ADMIN_ROLES, EDITOR_ROLES
+from learning_app.auth.roles import ADMIN_ROLES, EDITOR_ROLES, manage_refusal
+from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models import Member, Organization
 from learning_app.models.orgs import subtree_ids
@@ -62,6 +63,16 @@ def member_or_404(member_id: int) -> Member:
     member = db.session.get(Member, member_id)
     if member is None or member.org is None or not in_scope(member.org):
         abort(404)
+    return member
+
+
+def manageable_member_or_404(member_id: int) -> Member:
+    """A member inside the admin's subtree whom the admin may act on
+    (``roles.manage_refusal``); ``Refused(403)`` otherwise."""
+    member = member_or_404(member_id)
+    refusal = manage_refusal(current_user.id, current_user.role, member.id, member.role)
+    if refusal is not None:
+        raise Refused(403, refusal)
     return member
 
 

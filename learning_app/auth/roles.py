@@ -34,3 +34,16 @@ EDITOR_ROLES = tuple(name for name, role in ROLES.items() if role.editor)
 def role_of(name: str) -> Role:
     """The role called ``name``; an unknown name (a stale row) has no rights."""
     return ROLES.get(name, Role(name, name, -1))
+
+
+def manage_refusal(actor_id: int, actor_role: str, target_id: int, target_role: str
+                   ) -> str | None:
+    """Why ``actor`` may not reset, edit, exempt, correct, transfer or override
+    ``target``'s account; None when allowed. Nobody acts on their own record, and
+    nobody on an account whose role ranks as high as theirs or higher: a branch
+    secretary can't reset the county admin whose membership is in her branch."""
+    if actor_id == target_id:
+        return "不能对自己的记录进行这项操作，请由上级管理员办理"
+    if role_of(target_role).rank >= role_of(actor_role).rank:
+        return "这名党员的账号权限不低于您，不能由您办理，请联系上级管理员"
+    return None
