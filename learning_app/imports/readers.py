@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from learning_app.errors import RowProblem, SheetRejected
+from learning_app.spreadsheet import has_control
 
 # A county's whole roll is about 100,000 rows; far more is a mistake or a
 # zip bomb, and would only fill the server's memory before being rejected.
@@ -147,6 +148,10 @@ def _table(records: Iterable[tuple[int, list[Any]]]) -> Table:
         if len(table.rows) >= MAX_ROWS:
             raise rejected(f"超过{MAX_ROWS:,}行，请分成几个文件导入")
         values = {name: texts[index] if index < len(texts) else "" for name, index in positions}
+        controls = [RowProblem(number, name, "含有看不见的控制字符，请删去后重新导入")
+                    for name, text in values.items() if has_control(text)]
+        if controls:
+            raise SheetRejected(controls)
         table.rows.append(Row(number, values))
     return table
 

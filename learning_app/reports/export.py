@@ -29,6 +29,7 @@ from learning_app.models import Organization
 from learning_app.models.types import TZ
 from learning_app.reports.figures import Report, levels, report
 from learning_app.reports.participation import DEFINITIONS, Counts, Figures, percent
+from learning_app.spreadsheet import safe_cell
 
 Row = tuple[Organization, Organization | None, Counts]
 
@@ -143,6 +144,15 @@ def _parent(depth: int, org: Organization, parent: Organization | None
     return org.parent if depth == 0 else parent
 
 
+def safe_row(values: list[object]) -> list[object]:
+    return [safe_cell(value) for value in values]
+
+
+def _append(sheet: Worksheet, values: list[object]) -> None:
+    """Every row goes out through ``safe_cell``: names can't become formulas."""
+    sheet.append(safe_row(values))
+
+
 def _excel(value: object) -> object:
     if value == "":
         return None  # a truly empty cell, not an empty string
@@ -158,12 +168,12 @@ def _level_sheet(sheet: Worksheet, data: ExportData, depth: int, level: Level) -
     current = data.report
     title = (f"{current.org.name}{current.period.label}参学情况统计（{level.name}）"
              f"  统计截至 {current.as_of:%Y-%m-%d}")
-    sheet.append([title])
+    _append(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 28
-    sheet.append(HEADERS)
+    _append(sheet, HEADERS)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -173,7 +183,7 @@ def _level_sheet(sheet: Worksheet, data: ExportData, depth: int, level: Level) -
     if depth > 0:
         lines.append(_values(None, None, level.total))
     for line in lines:
-        sheet.append([_excel(v) for v in line])
+        _append(sheet, [_excel(v) for v in line])
     last = sheet.max_row
     for row in sheet.iter_rows(min_row=2, max_row=last):
         for column, cell in zip(COLUMNS, row, strict=True):
@@ -205,21 +215,21 @@ def _display_width(text: str) -> int:
 def _notes_sheet(sheet: Worksheet, data: ExportData) -> None:
     current = data.report
     period = current.period
-    sheet.append([NOTES_SHEET])
+    _append(sheet, [NOTES_SHEET])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(["指标", "口径"])
+    _append(sheet, ["指标", "口径"])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     for name, text in DEFINITIONS:
-        sheet.append([name, text])
-    sheet.append([])
-    sheet.append(["统计范围", f"{current.org.name}（{current.org.code}）及其下级组织"])
-    sheet.append(["统计期间", f"{period.label}（{period.start:%Y-%m-%d} 至 "
+        _append(sheet, [name, text])
+    _append(sheet, [])
+    _append(sheet, ["统计范围", f"{current.org.name}（{current.org.code}）及其下级组织"])
+    _append(sheet, ["统计期间", f"{period.label}（{period.start:%Y-%m-%d} 至 "
                               f"{period.end:%Y-%m-%d}，期间代码 {period.key}）"])
-    sheet.append(["统计截至", f"{current.as_of:%Y-%m-%d}"])
-    sheet.append(["生成时间", f"{data.generated_at.astimezone(TZ):%Y-%m-%d %H:%M}"])
-    sheet.append(["填表说明", "分母为 0 的比率留空；各表合计行的比率由合计数重新计算，"
+    _append(sheet, ["统计截至", f"{current.as_of:%Y-%m-%d}"])
+    _append(sheet, ["生成时间", f"{data.generated_at.astimezone(TZ):%Y-%m-%d %H:%M}"])
+    _append(sheet, ["填表说明", "分母为 0 的比率留空；各表合计行的比率由合计数重新计算，"
                               "不是各行比率的平均。"])
     sheet.column_dimensions["A"].width = 12
     sheet.column_dimensions["B"].width = 90
@@ -255,12 +265,13 @@ def _csv(kind: str, value: object) -> str:
 def render_csv(data: ExportData) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["层级", *HEADERS])
+    writer.writerow(safe_row(["层级", *HEADERS]))
     for depth, level in enumerate(data.levels):
         for org, parent, counts in level.rows:
             line = _values(org, _parent(depth, org, parent), counts)
-            writer.writerow([level.name, *(_csv(c.kind, v)
-                                          for c, v in zip(COLUMNS, line, strict=True))])
+            writer.writerow(safe_row([level.name, *(_csv(c.kind, v)
+                                                   for c, v in zip(COLUMNS, line,
+                                                                   strict=True))]))
     return buffer.getvalue()
 
 
