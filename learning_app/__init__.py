@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from learning_app import settings
+from learning_app import security_headers, settings
 from learning_app.credits.rules import format_hours
 from learning_app.db import configure_engine
 from learning_app.extensions import csrf, db, limiter, login_manager, migrate
@@ -57,6 +57,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                       quiz_admin_bp, quiz_pages_bp, reports_bp, reports_api_bp, demo_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    security_headers.init_app(app)
     app.jinja_env.filters["hours"] = format_hours
     if app.config.get("PROXY_FIX"):
         # Behind nginx: take the client address from X-Forwarded-For (throttling).

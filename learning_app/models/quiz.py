@@ -24,7 +24,8 @@ class QuizBank(db.Model):
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    # {"path": "banks/x.yaml", "questions": [{"id": "pb-001", "hash": "…"}, …]}
+    # {"path": "banks/x.yaml", "use": "exam" | "practice",
+    #  "questions": [{"id": "pb-001", "hash": "…"}, …]}  ("use" absent: loaded before it)
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -15,9 +15,9 @@ from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models import Member, QuizTest, TestOverride
 from learning_app.models.orgs import subtree_ids
-from learning_app.models.types import TZ
+from learning_app.models.types import TZ, utcnow
 from learning_app.quiz.analysis import FLAG_LABELS, analyse_test, chart_bars, first_attempt_counts
-from learning_app.quiz.attempts import add_override
+from learning_app.quiz.attempts import add_override, definition, sealed_banks
 from learning_app.quiz.cli import load_quizzes_command, regrade_command, sweep_attempts_command
 from learning_app.quiz.excel_cli import export_bank_command, import_bank_command
 
@@ -42,6 +42,12 @@ def analysis_show(test_id: str) -> Any:
     test = db.session.get(QuizTest, test_id)
     if test is None:
         abort(404)
+    # The most-chosen option gives the key away: an editor or admin who is in the
+    # audience of a running test on these banks waits for it to close.
+    banks = {section.bank for section in definition(test).sections}
+    if banks & sealed_banks(db.session, current_user._get_current_object(), utcnow()):
+        raise Refused(403, "本测试所用题库正用于进行中的测试，而您也在该测试范围内："
+                           "测试结束后才能查看试题分析")
     stats = analyse_test(db.session, test_id)
     n = max((item.n for item in stats), default=0)
     return render_template("quiz_admin/analysis.html", test=test, stats=stats,

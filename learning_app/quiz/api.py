@@ -20,6 +20,7 @@ from learning_app.models.types import utcnow
 from learning_app.quiz.attempts import (
     answer_feedback,
     attempt_payload,
+    check_attempt_visible,
     expire_if_due,
     iso,
     member_tests,
@@ -75,13 +76,16 @@ def answer(attempt_id: int, position: int) -> Any:
     if not isinstance(data, dict) or "response" not in data:
         raise Refused(400, "请求格式不正确：需要 {\"response\": …}")
     member_id, auth_version = identity
-    saved = save_for(db.session, attempt_id, member_id, position, data["response"], utcnow(),
+    now = utcnow()
+    saved = save_for(db.session, attempt_id, member_id, position, data["response"], now,
                      auth_version=auth_version)
     body: dict[str, Any] = {"position": position, "saved_at": iso(saved.saved_at)}
     if saved.practice:
         # Practice gives feedback at once; it counts for nothing, so the key may show.
         attempt = _own_attempt(attempt_id)
-        body["feedback"] = answer_feedback(db.session, attempt, position, data["response"])
+        # Not while a running test draws from the question's bank (answer_feedback refuses).
+        body["feedback"] = answer_feedback(db.session, attempt, position, data["response"],
+                                           now)
     return jsonify(body)
 
 
@@ -91,5 +95,6 @@ def hand_in(attempt_id: int) -> Any:
     now = utcnow()
     attempt = expire_if_due(db.session, _own_attempt(attempt_id), now)
     if attempt.status == "open":
+        check_attempt_visible(db.session, attempt, now)  # practice: before it is handed in
         attempt, _ = submit(db.session, attempt.id, now)
     return jsonify(attempt_payload(db.session, attempt, now))

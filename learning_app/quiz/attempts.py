@@ -116,6 +116,69 @@ def in_audience(session: Session, test: TestDefinition, member: Member) -> bool:
     return any(org.path.startswith(path) for path in paths)
 
 
+# -- bank visibility: a running test's banks stay sealed -------------------------
+
+SEALED = "本题库正用于进行中的测试，测试结束后才能练习或查看其答案"
+
+
+def running(session: Session, test_row: QuizTest, now: dt.datetime) -> bool:
+    """A test is running from the earliest opening to the latest closing of anyone's
+    window (overrides included), as ``review_allowed`` waits for the latest close:
+    a member whose own window has closed must not pass keys to one still answering."""
+    test = definition(test_row)
+    if test.practice:
+        return False
+    overrides = session.scalars(select(TestOverride).where(TestOverride.test_id == test_row.id))
+    windows = [rules_for(test, None), *(rules_for(test, o) for o in overrides)]
+    opens = [w.opens for w in windows]
+    closes = [w.closes for w in windows]
+    started = any(o is None for o in opens) or now >= min(o for o in opens if o is not None)
+    ended = all(c is not None for c in closes) and now >= max(c for c in closes if c)
+    return started and not ended
+
+
+def sealed_banks(session: Session, member: Member, now: dt.datetime) -> set[str]:
+    """Banks that a running test in this member's audience draws from.
+
+    None of their questions, keys or explanations reach the member meanwhile
+    (contract 4, bank visibility): not by practice, the wrong book or item
+    analysis. The loader keeps practice and test banks apart; this is the same
+    rule at run time, for data loaded before the loader enforced it.
+    """
+    sealed: set[str] = set()
+    for test_row in session.scalars(select(QuizTest).order_by(QuizTest.id)):
+        test = definition(test_row)
+        if test.practice or not running(session, test_row, now):
+            continue
+        if in_audience(session, test, member):
+            sealed |= {section.bank for section in test.sections}
+    return sealed
+
+
+def check_attempt_visible(session: Session, attempt: Attempt, now: dt.datetime) -> None:
+    """A practice attempt shows keys at once: refuse it while a test uses its banks.
+    (A test's own attempt is governed by its ``review`` setting instead.)"""
+    if not definition(session.get_one(QuizTest, attempt.test_id)).practice:
+        return
+    check_practice_visible(session, attempt_banks(session, attempt.id),
+                           session.get_one(Member, attempt.member_id), now)
+
+
+def attempt_banks(session: Session, attempt_id: int) -> set[str]:
+    """The banks an attempt's pinned question versions come from."""
+    return set(session.scalars(
+        select(QuestionVersion.bank_id).distinct()
+        .join(AttemptQuestion, AttemptQuestion.question_version_id == QuestionVersion.id)
+        .where(AttemptQuestion.attempt_id == attempt_id)))
+
+
+def check_practice_visible(session: Session, banks: set[str], member: Member,
+                           now: dt.datetime) -> None:
+    """Refuse a practice set's questions or feedback while a bank of theirs is sealed."""
+    if banks & sealed_banks(session, member, now):
+        raise Refused(403, SEALED)
+
+
 def add_override(session: Session, *, test_id: str, member_id: int, reason: str,
                  extra_minutes: int = 0, extra_attempts: int = 0,
                  opens_at: dt.datetime | None = None, closes_at: dt.datetime | None = None,
@@ -223,6 +286,8 @@ def start_attempt(session: Session, test_id: str, member: Member, now: dt.dateti
     test = definition(test_row)
     if not in_audience(session, test, member):
         raise Refused(404, "没有找到这个测试")
+    if test.practice:
+        check_practice_visible(session, {s.bank for s in test.sections}, member, now)
     current = open_attempt(session, test_id, member.id)
     if current is not None:
         current = expire_if_due(session, current, now)
@@ -393,6 +458,9 @@ def iso(moment: dt.datetime | None) -> str | None:
 def attempt_payload(session: Session, attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
     """What the browser gets: questions as presented, never a key before review."""
     test = session.get_one(QuizTest, attempt.test_id)
+    practice = definition(test).practice
+    if practice:  # practice shows keys at once: never while a test uses its banks
+        check_attempt_visible(session, attempt, now)
     questions = questions_of(session, attempt.id)
     payload: dict[str, Any] = {
         "attempt_id": attempt.id,
@@ -400,7 +468,7 @@ def attempt_payload(session: Session, attempt: Attempt, now: dt.datetime) -> dic
         "title": test.title,
         "number": attempt.number,
         "status": attempt.status,
-        "practice": definition(test).practice,
+        "practice": practice,
         "started_at": iso(attempt.started_at),
         "deadline_at": iso(attempt.deadline_at),
         "grace_seconds": int(GRACE.total_seconds()),
@@ -436,10 +504,14 @@ def review_items(session: Session, questions: list[AttemptQuestion], responses: 
     return items
 
 
-def answer_feedback(session: Session, attempt: Attempt, position: int, response: Any
-                    ) -> dict[str, Any]:
-    """Right or wrong, the answer and its explanation: practice sets only."""
+def answer_feedback(session: Session, attempt: Attempt, position: int, response: Any,
+                    now: dt.datetime) -> dict[str, Any]:
+    """Right or wrong, the answer and its explanation: practice sets only, and
+    never for a question of a bank that a running test of the member's draws from."""
     question = session.get_one(AttemptQuestion, (attempt.id, position))
+    version = session.get_one(QuestionVersion, question.question_version_id)
+    check_practice_visible(session, {version.bank_id},
+                           session.get_one(Member, attempt.member_id), now)
     return review_items(session, [question], {position: response})[0]
 
 

@@ -16,9 +16,12 @@ from learning_app.quiz.excel import bank_yaml, read_bank_sheet, write_bank_sheet
 @click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bank", "bank_id", required=True, help="bank id, e.g. poverty-basics")
 @click.option("--title", required=True, help="bank title, e.g. 脱贫攻坚基础知识")
+@click.option("--use", type=click.Choice(["exam", "practice"]), default="exam",
+              show_default=True, help="考试题库 (tests only) or 练习题库 (practice only)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML file to write (default quizzes/banks/<bank>.yaml)")
-def import_bank_command(sheet: Path, bank_id: str, title: str, output: Path | None) -> None:
+def import_bank_command(sheet: Path, bank_id: str, title: str, use: str,
+                        output: Path | None) -> None:
     """Turn a 题库 XLSX into a bank YAML file; bad rows are listed and nothing is written."""
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", bank_id):
         raise click.BadParameter("lowercase letters, digits and hyphens", param_hint="--bank")
@@ -28,6 +31,9 @@ def import_bank_command(sheet: Path, bank_id: str, title: str, output: Path | No
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{sheet}: {len(exc.problems)}处问题，未写入任何文件") from None
+    if use == "practice":  # exam is the loader's default: the key is written only for practice
+        bank = {"bank": bank["bank"], "title": bank["title"], "use": use,
+                "questions": bank["questions"]}
     target = output or Path("quizzes") / "banks" / f"{bank_id}.yaml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(bank_yaml(bank), encoding="utf-8")

@@ -26,7 +26,11 @@ try:  # libyaml when present, as in site_builder.frontmatter
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
-BANK_KEYS = ("bank", "title", "about", "questions")
+BANK_KEYS = ("bank", "title", "about", "use", "questions")
+# What a bank is for (contract 4, bank visibility). ``exam`` (考试题库, the default:
+# a bank nobody classified stays out of practice) feeds tests only; ``practice``
+# (练习题库) feeds practice sets only, whose feedback hands out keys at once.
+BANK_USES = ("exam", "practice")
 
 
 @dataclass(frozen=True, order=True)
@@ -125,6 +129,7 @@ class Bank:
     title: str
     path: str
     questions: list[dict[str, Any]] = field(default_factory=list)
+    use: str = "exam"  # one of BANK_USES
 
 
 def _parse_bank(doc: _Doc, rel: str, plan: PlanFacts | None = None
@@ -152,6 +157,9 @@ def _parse_bank(doc: _Doc, rel: str, plan: PlanFacts | None = None
     about = data.get("about")
     if about is not None and about != "plan":
         top("about", "plan (every question of the bank is on the county plan), or no key")
+    use = data.get("use", "exam")
+    if use not in BANK_USES:
+        top("use", "practice (练习题库) or exam (考试题库, the default)")
     if questions is None:
         top("questions", "required: a list of questions")
         questions = []
@@ -169,7 +177,7 @@ def _parse_bank(doc: _Doc, rel: str, plan: PlanFacts | None = None
             problems.append(QuizProblem(rel, line, item, name, expected))
     if problems:
         return None, problems
-    return Bank(bank_id, title, rel, list(questions)), []
+    return Bank(bank_id, title, rel, list(questions), use), []
 
 
 # -- tests ----------------------------------------------------------------------
@@ -258,15 +266,34 @@ def eligible(bank: Bank, section: Section) -> list[dict[str, Any]]:
 
 def _check_sections(test: TestDefinition, doc: _Doc, rel: str,
                     banks: dict[str, Bank], declared: set[str]) -> list[QuizProblem]:
+    """Each section's bank exists, is of the right use and holds enough questions.
+
+    A practice set draws only from practice banks and a test only from exam
+    banks: practice hands out keys and explanations after every answer, so a
+    bank shared with a test would give the test's key away.
+    """
     problems = []
+    use = "practice" if test.practice else "exam"
     for index, section in enumerate(test.sections):
         name = f"sections[{index + 1}]"
         if section.bank not in banks and section.bank in declared:
             continue  # the bank exists but has its own problems, reported there
         if section.bank not in banks:
-            known = ", ".join(sorted(banks)) or "none loaded"
+            # The banks this file may draw from: a test, exam banks; practice, practice banks.
+            known = ", ".join(sorted(b.id for b in banks.values() if b.use == use)) or "none loaded"
             problems.append(QuizProblem(rel, doc.line_of("sections", index, "bank"), test.id,
                                         f"{name}.bank", f"a known bank ({known})"))
+            continue
+        bank = banks[section.bank]
+        if bank.use != use:
+            if test.practice:
+                expected = (f"a practice bank (use: practice): {bank.id} is an exam bank "
+                            f"(考试题库), and practice feedback would hand out its keys")
+            else:
+                expected = (f"an exam bank (use: exam): {bank.id} is a practice bank "
+                            f"(练习题库), whose keys practice hands out")
+            problems.append(QuizProblem(rel, doc.line_of("sections", index, "bank"), test.id,
+                                        f"{name}.bank", expected))
             continue
         available = len(eligible(banks[section.bank], section))
         if section.count > available:

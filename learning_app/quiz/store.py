@@ -51,7 +51,7 @@ def store(session: Session, quizzes: QuizSet) -> StoreResult:
     with rollback_on_error(session):
         for bank in quizzes.banks.values():
             hashes = {q["id"]: content_hash(q) for q in bank.questions}
-            definition = {"path": bank.path,
+            definition = {"path": bank.path, "use": bank.use,
                           "questions": [{"id": qid, "hash": h} for qid, h in hashes.items()]}
             row = session.get(QuizBank, bank.id)
             if row is None:

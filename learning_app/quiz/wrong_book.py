@@ -1,7 +1,9 @@
 """错题本: the questions a member last got wrong, to revisit.
 
 Only answers whose review is open count (practice answers at once; a test's
-after its `review` time), so the book never leaks a running test's key.
+after its `review` time), so the book never leaks a running test's key; and
+no question of a bank that a running test of the member's draws from shows
+at all (``attempts.sealed_banks``), whichever attempt it was met in.
 """
 
 from __future__ import annotations
@@ -12,12 +14,23 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from learning_app.models import Attempt, AttemptAnswer, AttemptQuestion, QuestionVersion, QuizTest
-from learning_app.quiz.attempts import definition, review_allowed
+from learning_app.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptQuestion,
+    Member,
+    QuestionVersion,
+    QuizTest,
+)
+from learning_app.quiz.attempts import definition, review_allowed, sealed_banks
 from learning_app.quiz.types import QuestionType, get_type
 
 
 def wrong_book(session: Session, member_id: int, now: dt.datetime) -> list[dict[str, Any]]:
+    member = session.get(Member, member_id)
+    if member is None:
+        return []
+    sealed = sealed_banks(session, member, now)
     rows = session.execute(
         select(Attempt, AttemptQuestion, QuestionVersion, AttemptAnswer)
         .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
@@ -30,7 +43,7 @@ def wrong_book(session: Session, member_id: int, now: dt.datetime) -> list[dict[
     latest: dict[str, tuple[float, dict[str, Any]]] = {}
     for attempt, question, version, answer in rows:
         test = tests.setdefault(attempt.test_id, session.get(QuizTest, attempt.test_id))
-        if test is None:
+        if test is None or version.bank_id in sealed:
             continue
         if definition(test).practice:
             if answer is None:

@@ -21,13 +21,30 @@
   function show(value) {
     return value === null || value === undefined ? "—" : value.toFixed(1) + "%";
   }
+  // The tooltip is built as DOM nodes, never as an HTML string: organization
+  // names come from roster imports (a township admin names their own
+  // organization), and ECharts puts a string formatter's result into innerHTML.
+  // Nodes also keep ECharts' own marker HTML (inline style attributes, which the
+  // app's CSP refuses) out of the page.
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    node.className = className;
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
   function tooltip(params) {
     var list = Array.isArray(params) ? params : [params];
-    var lines = [list[0].name];
+    var box = element("div", "chart-tip");
+    box.appendChild(element("div", "chart-tip-name", String(list[0].name)));
     list.forEach(function (p) {
-      lines.push(p.marker + p.seriesName + "：" + show(p.value));
+      var row = element("div", "chart-tip-row");
+      var dot = element("span", "chart-tip-dot");
+      dot.style.backgroundColor = typeof p.color === "string" ? p.color : "";  // CSSOM, not markup
+      row.appendChild(dot);
+      row.appendChild(document.createTextNode(p.seriesName + "：" + show(p.value)));
+      box.appendChild(row);
     });
-    return lines.join("<br>");
+    return box;
   }
   function percentAxis() {
     return { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };

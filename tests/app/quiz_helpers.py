@@ -1,8 +1,11 @@
 """Quiz test data shared by the quiz tests (app and browser): banks, tests, loaders.
 
-``BANK`` (bank ``tb``) with the ``LIVE`` and ``PRACTICE`` tests, written and
-stored by ``load``; ``correct`` gives an attempt's right responses. The item
-analysis data (bank ``ab``, test ``ana``) is stored by ``load_exam``.
+``BANK`` (exam bank ``tb``) with the ``LIVE`` test and ``PRACTICE_BANK``
+(practice bank ``pr``) with the ``PRACTICE`` set, written and stored by
+``load``; ``correct`` gives an attempt's right responses. The item analysis
+data (bank ``ab``, test ``ana``) is stored by ``load_exam``. A practice set
+draws only from a practice bank and a test only from exam banks (contract 4,
+bank visibility), so practice never hands out a test's key.
 """
 
 from __future__ import annotations
@@ -53,15 +56,23 @@ LIVE = {  # open now, whatever the real clock says
                  {"bank": "tb", "count": 1, "points": 20, "types": ["multiple"]},
                  {"bank": "tb", "count": 1, "points": 20, "types": ["blank"]}],
 }
+PRACTICE_BANK = {  # its own questions (new ids): never the tests' bank
+    "bank": "pr", "title": "练习题库", "use": "practice",
+    "questions": [{**_single(n, "ABCD"[n % 4]), "id": f"p{n:02d}", "stem": f"练习单选题{n}？",
+                   "explanation": f"解析练习{n}号"} for n in range(1, 6)],
+}
 PRACTICE = {"id": "drill", "title": "练习", "practice": True, "credit_hours_on_pass": 1,
-            "sections": [{"bank": "tb", "count": 3, "points": 1, "types": ["single"]}]}
+            "sections": [{"bank": "pr", "count": 3, "points": 1, "types": ["single"]}]}
 
 
 def load(root: Path, *tests: dict[str, Any]) -> None:
-    """Write ``BANK`` and ``tests`` as quiz files under ``root`` and store them."""
+    """Write ``BANK``, ``PRACTICE_BANK`` and ``tests`` as quiz files under ``root`` and
+    store them."""
     (root / "banks").mkdir(parents=True, exist_ok=True)
     (root / "tests").mkdir(exist_ok=True)
     (root / "banks" / "tb.yaml").write_text(yaml.safe_dump(BANK, allow_unicode=True), "utf-8")
+    (root / "banks" / "pr.yaml").write_text(
+        yaml.safe_dump(PRACTICE_BANK, allow_unicode=True), "utf-8")
     for test in tests:
         (root / "tests" / f"{test['id']}.yaml").write_text(
             yaml.safe_dump(test, allow_unicode=True), "utf-8")

@@ -13,6 +13,7 @@ from learning_app.extensions import db
 from learning_app.models import QuestionVersion, QuizBank, QuizTest
 from learning_app.quiz.loader import QuizError, load_quizzes
 from learning_app.quiz.store import content_hash, store
+from site_builder import plan_facts
 
 BANK = """\
 bank: poverty-basics
@@ -74,12 +75,40 @@ sections:
 review: after_close
 """
 
+# Practice has its own bank (use: practice): a practice set may not draw from a
+# test's bank, nor a test from a practice bank (contract 4, bank visibility).
+DRILL = """\
+bank: basics-drill
+title: 基础知识练习题库
+use: practice
+questions:
+  - id: bd-001
+    type: judge
+    stem: 贫困户退出要经过民主评议。
+    answer: true
+    tags: [退出标准]
+  - id: bd-002
+    type: judge
+    stem: 贫困村退出以村为单位。
+    answer: true
+    tags: [退出标准]
+  - id: bd-003
+    type: single
+    stem: 党员应当按期交纳什么？
+    options: {A: 党费, B: 会费, C: 学费}
+    answer: A
+  - id: bd-004
+    type: blank
+    stem: 1学时是____分钟。
+    answer: [45, 四十五]
+"""
+
 PRACTICE = """\
 id: practice-basics
 title: 基础知识练习
 practice: true
 sections:
-  - {bank: poverty-basics, count: 4, points: 1}
+  - {bank: basics-drill, count: 4, points: 1}
 """
 
 
@@ -95,6 +124,7 @@ def quizzes(tmp_path: Path) -> Path:
     root = tmp_path / "quizzes"
     write(root, "banks/poverty-basics.yaml", BANK)
     write(root, "banks/party-building.yaml", PARTY)
+    write(root, "banks/basics-drill.yaml", DRILL)
     write(root, "tests/2026-H2.yaml", TEST)
     write(root, "tests/practice-basics.yaml", PRACTICE)
     return root
@@ -108,8 +138,10 @@ def problems_of(root: Path) -> list[str]:
 
 def test_a_good_directory_loads(quizzes: Path) -> None:
     loaded = load_quizzes(quizzes)
-    assert set(loaded.banks) == {"poverty-basics", "party-building"}
-    assert loaded.question_count == 6
+    assert set(loaded.banks) == {"poverty-basics", "party-building", "basics-drill"}
+    assert loaded.question_count == 10
+    assert loaded.banks["basics-drill"].use == "practice"
+    assert loaded.banks["poverty-basics"].use == "exam"  # the default
     test = loaded.tests["2026-H2"]
     assert test.opens is not None and test.opens.utcoffset() is not None
     assert test.review_policy == "after_close"
@@ -144,7 +176,8 @@ def test_missing_fields(quizzes: Path) -> None:
 def test_missing_bank_keys(quizzes: Path) -> None:
     write(quizzes, "banks/party-building.yaml", "bank: party-building\nquestion: []\n")
     problems = problems_of(quizzes)
-    assert ("banks/party-building.yaml:2: question: a known key: bank, title, about, questions"
+    assert ("banks/party-building.yaml:2: question: a known key: bank, title, about, use, "
+            "questions"
             in problems)
     assert "banks/party-building.yaml:1: title: required: the bank's title" in problems
     assert "banks/party-building.yaml:1: questions: required: a list of questions" in problems
@@ -175,7 +208,7 @@ def test_section_by_tags(quizzes: Path) -> None:
           PRACTICE.replace("count: 4, points: 1", "count: 3, points: 1, tags: [退出标准]"))
     assert problems_of(quizzes) == [
         "tests/practice-basics.yaml:5: practice-basics: sections[1].count: at most 2: "
-        "bank poverty-basics has 2 question(s) of tags 退出标准"]
+        "bank basics-drill has 2 question(s) of tags 退出标准"]
 
 
 def test_unknown_bank(quizzes: Path) -> None:
@@ -242,6 +275,46 @@ def test_timezone_required(quizzes: Path) -> None:
         "e.g. 2026-12-01T08:00:00+08:00"]
 
 
+# -- bank use: practice banks and exam banks never mix (contract 4, bank visibility) -----
+
+def test_a_practice_set_may_not_draw_from_an_exam_bank(quizzes: Path) -> None:
+    # Practice gives the key after each answer: drawing on the test's bank would hand it out.
+    write(quizzes, "tests/practice-basics.yaml",
+          PRACTICE.replace("bank: basics-drill, count: 4", "bank: poverty-basics, count: 4"))
+    assert problems_of(quizzes) == [
+        "tests/practice-basics.yaml:5: practice-basics: sections[1].bank: a practice bank "
+        "(use: practice): poverty-basics is an exam bank (考试题库), and practice feedback "
+        "would hand out its keys"]
+
+
+def test_a_test_may_not_draw_from_a_practice_bank(quizzes: Path) -> None:
+    write(quizzes, "tests/2026-H2.yaml", TEST.replace("{bank: party-building, count: 2",
+                                                      "{bank: basics-drill, count: 2"))
+    assert problems_of(quizzes) == [
+        "tests/2026-H2.yaml:12: 2026-H2: sections[2].bank: an exam bank (use: exam): "
+        "basics-drill is a practice bank (练习题库), whose keys practice hands out"]
+
+
+def test_a_bank_is_for_practice_or_for_exams(quizzes: Path) -> None:
+    write(quizzes, "banks/party-building.yaml",
+          PARTY.replace("title: 党建知识\n", "title: 党建知识\nuse: both\n"))
+    assert problems_of(quizzes) == [
+        "banks/party-building.yaml:3: use: practice (练习题库) or exam (考试题库, the default)"]
+
+
+def test_the_real_quizzes_load_and_keep_practice_apart_from_tests() -> None:
+    root = Path(__file__).resolve().parents[2]
+    loaded = load_quizzes(root / "quizzes", plan_facts.load(root / "content"))
+    practice = {s.bank for t in loaded.tests.values() if t.practice for s in t.sections}
+    exams = {s.bank for t in loaded.tests.values() if not t.practice for s in t.sections}
+    assert practice and exams and not practice & exams
+    assert all(loaded.banks[b].use == "practice" for b in practice)
+    assert {"2026-H2", "2027-H1", "practice-basics"} <= set(loaded.tests)
+    # No practice question repeats an exam question's stem under another id.
+    stems = {q["stem"] for b in exams for q in loaded.banks[b].questions}
+    assert not any(q["stem"] in stems for b in practice for q in loaded.banks[b].questions)
+
+
 # -- versioning and the database ------------------------------------------------
 
 def versions() -> dict[str, int]:
@@ -261,17 +334,18 @@ def test_content_hash_ignores_defaults_and_key_order() -> None:
 
 def test_store_versions_by_content(ctx: Flask, quizzes: Path) -> None:
     first = store(db.session, load_quizzes(quizzes))
-    assert (first.banks, first.tests, first.questions, first.new_versions) == (2, 2, 6, 6)
+    assert (first.banks, first.tests, first.questions, first.new_versions) == (3, 2, 10, 10)
     again = store(db.session, load_quizzes(quizzes))
     assert again.new_versions == 0
-    assert sum(versions().values()) == 6
+    assert sum(versions().values()) == 10
 
     write(quizzes, "banks/poverty-basics.yaml",
           BANK.replace("贫困户退出以户为单位。", "贫困户退出以户为单位，由村民评议。"))
     edited = store(db.session, load_quizzes(quizzes))
     assert edited.new_versions == 1
     assert versions() == {"pb-001": 1, "pb-002": 1, "pb-003": 2, "pb-004": 1,
-                          "dj-001": 1, "dj-002": 1}
+                          "dj-001": 1, "dj-002": 1,
+                          "bd-001": 1, "bd-002": 1, "bd-003": 1, "bd-004": 1}
     bank = db.session.get(QuizBank, "poverty-basics")
     assert bank is not None
     current = {q["id"]: q["hash"] for q in bank.definition["questions"]}
@@ -287,7 +361,7 @@ def test_store_versions_by_content(ctx: Flask, quizzes: Path) -> None:
 def test_cli_loads_and_prints_counts(app: Flask, ctx: Flask, quizzes: Path) -> None:
     result = app.test_cli_runner().invoke(args=["load-quizzes", str(quizzes)])
     assert result.exit_code == 0, result.output
-    assert "banks: 2, tests: 2, questions: 6, new versions: 6" in result.output
+    assert "banks: 3, tests: 2, questions: 10, new versions: 10" in result.output
     result = app.test_cli_runner().invoke(args=["load-quizzes", str(quizzes)])
     assert "new versions: 0" in result.output
 

@@ -121,7 +121,10 @@ def ordering(request: pytest.FixtureRequest) -> type[QuestionType]:
 
 
 def write_quizzes(root: Path, bank: dict[str, Any] = BANK) -> Path:
-    for rel, data in (("banks/order-bank.yaml", bank), ("tests/order-drill.yaml", PRACTICE)):
+    # A practice set draws only from a practice bank (contract 4, bank visibility).
+    practice_bank = {**bank, "use": "practice"}
+    for rel, data in (("banks/order-bank.yaml", practice_bank),
+                      ("tests/order-drill.yaml", PRACTICE)):
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
