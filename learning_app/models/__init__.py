@@ -1,5 +1,7 @@
 """SQLAlchemy 2 typed models, one module per domain."""
 
+from learning_app.models.audit import AuditEvent
+from learning_app.models.auth import ActivationCode, SignIn, ThrottleCounter
 from learning_app.models.content import Article
 from learning_app.models.ledger import CreditEntry, CreditTarget
 from learning_app.models.members import Member, Membership
@@ -14,6 +16,7 @@ from learning_app.models.quiz import (
     Regrade,
     RegradeChange,
     TestOverride,
+    TestOverrideChange,
 )
 from learning_app.models.reading import ReadingClock, ReadingProgress, ReadingView
 from learning_app.models.reports import (
@@ -26,9 +29,34 @@ from learning_app.models.reports import (
 from learning_app.models.training import Training, TrainingAttendance
 
 __all__ = [
-    "Article", "Attempt", "AttemptAnswer", "AttemptQuestion", "CreditEntry", "CreditTarget",
-    "Member", "Membership", "Organization", "QuestionVersion", "QuizBank", "QuizTest",
-    "ReadingClock", "ReadingProgress", "ReadingView", "Regrade", "RegradeChange", "ReportDirty",
-    "ReportMemberHours", "ReportMemberStats", "ReportOrgStats", "ReportPeriod", "TestOverride",
-    "Training", "TrainingAttendance",
+    "ActivationCode",
+    "Article",
+    "Attempt",
+    "AttemptAnswer",
+    "AttemptQuestion",
+    "AuditEvent",
+    "CreditEntry",
+    "CreditTarget",
+    "Member",
+    "Membership",
+    "Organization",
+    "QuestionVersion",
+    "QuizBank",
+    "QuizTest",
+    "ReadingClock",
+    "ReadingProgress",
+    "ReadingView",
+    "Regrade",
+    "RegradeChange",
+    "ReportDirty",
+    "ReportMemberHours",
+    "ReportMemberStats",
+    "ReportOrgStats",
+    "ReportPeriod",
+    "SignIn",
+    "TestOverride",
+    "TestOverrideChange",
+    "ThrottleCounter",
+    "Training",
+    "TrainingAttendance",
 ]

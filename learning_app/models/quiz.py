@@ -131,6 +131,28 @@ class TestOverride(db.Model):
     __table_args__ = (UniqueConstraint("test_id", "member_id"),)
 
 
+class TestOverrideChange(db.Model):
+    """Every setting or removal of an override, kept: overrides are never
+    overwritten without a trace."""
+
+    __test__ = False
+    __tablename__ = "quiz_test_override_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[str] = mapped_column(ForeignKey("quiz_tests.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    change: Mapped[str] = mapped_column(String(20))  # "set" or "removed"
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    opens_at: Mapped[dt.datetime | None]
+    closes_at: Mapped[dt.datetime | None]
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(200))
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_quiz_test_override_changes_test_member", "test_id", "member_id"),)
+
+
 class Regrade(db.Model):
     """A deliberate correction of one question version's grading in one test.
 

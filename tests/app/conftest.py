@@ -76,8 +76,17 @@ def empty_database(app: Flask) -> None:
             if conn.dialect.name == "postgresql":
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
+                # The audit log's append-only triggers refuse DELETE: lift them
+                # for the cleanup only (PostgreSQL's TRUNCATE is not a row delete).
+                triggers = conn.execute(text(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = 'audit_events'")).scalars().all()
+                conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
+                conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
                 for table in tables:
                     conn.execute(text(f"DELETE FROM {table}"))
+                for sql in triggers:
+                    conn.execute(text(sql))
 
 
 @pytest.fixture(autouse=True)

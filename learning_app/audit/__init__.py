@@ -1,0 +1,1 @@
+"""The audit log: who did what to whom, when, from where, before and after."""

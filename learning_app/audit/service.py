@@ -1,0 +1,65 @@
+"""Writing to the audit log.
+
+``record`` adds one event to the caller's session and does not commit: the
+event lands in the same transaction as the action it describes, so an event
+exists exactly when its action happened. An event with nothing else to
+write (a failed sign-in) is committed by its caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from learning_app.audit.actions import ACTIONS
+from learning_app.models import AuditEvent, Member
+from learning_app.models.types import utcnow
+
+COMMAND_LINE = "命令行"
+
+
+def member_label(member: Member) -> str:
+    return f"{member.name}（{member.code}）"
+
+
+def _current_actor() -> Member | None:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
+
+
+def client_address() -> str | None:
+    """The client address (behind nginx, ProxyFix has already applied X-Forwarded-For)."""
+    return request.remote_addr if has_request_context() else None
+
+
+def record(session: Session, action: str, *, actor: Member | None = None,
+           actor_label: str | None = None, target: Member | None = None,
+           target_label: str | None = None, org_id: int | None = None,
+           before: Any = None, after: Any = None, detail: str | None = None,
+           at: dt.datetime | None = None) -> AuditEvent:
+    """Add one event to ``session`` (the caller commits with its own writes).
+
+    The actor defaults to the signed-in member, or "命令行" outside a request;
+    ``before``/``after`` are JSON-able dicts of what changed."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to audit/actions.py")
+    actor = actor or _current_actor()
+    event = AuditEvent(
+        at=at or utcnow(), action=action,
+        actor_id=actor.id if actor else None,
+        actor=(actor_label or (member_label(actor) if actor else
+                               (COMMAND_LINE if not has_request_context() else "未登录")))[:120],
+        target_member_id=target.id if target else None,
+        target=(target_label or (member_label(target) if target else None) or None),
+        org_id=org_id if org_id is not None else (target.org_id if target else None),
+        address=(client_address() or None), before=before, after=after,
+        detail=detail[:500] if detail else None)
+    if event.target:
+        event.target = event.target[:200]
+    session.add(event)
+    return event
