@@ -1,14 +1,14 @@
-"""Password hashing (argon2) and the initial-password rule for imported members.
+"""Password hashing (argon2) and the rules for a new password.
 
-Imported members have no password hash: hashing 100,000 passwords with
-argon2 would take an hour. Until a member sets a password, the initial
-password is the last six digits of the phone number on the roll, and the
-first sign-in forces a change.
+Imported members have no password hash until they activate their account
+with a one-time activation code (auth/activation.py); there is no initial
+password to guess. ``verify`` spends the same argon2 work whether or not
+there is a hash, so timing doesn't tell who has an account.
 """
 
 from __future__ import annotations
 
-import hmac
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,18 +26,25 @@ def hash_password(password: str) -> str:
     return hasher().hash(password)
 
 
-def initial_password(phone: str | None) -> str | None:
-    return phone[-6:] if phone and len(phone) >= 6 else None
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
 
 
-def verify(stored_hash: str | None, phone: str | None, password: str) -> bool:
-    if stored_hash is None:
-        initial = initial_password(phone)
-        return initial is not None and hmac.compare_digest(initial, password)
+def _dummy_hash() -> str:
+    """A hash of a random secret with the configured cost, made once per setting."""
+    key = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[key]
+
+
+def verify(stored_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; without a stored hash (no account, or one not
+    yet activated) the same work is done against a dummy hash, and it fails."""
     try:
-        return hasher().verify(stored_hash, password)
+        matched = hasher().verify(stored_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+    return matched and stored_hash is not None
 
 
 def password_problem(password: str, *, phone: str | None, code: str) -> str | None:

@@ -58,8 +58,8 @@ def login() -> Any:
         identity = form.login.data.strip()
         member = db.session.scalar(select(Member).where(
             or_(Member.code == identity, Member.phone == identity)))
-        if member and member.is_active and verify(member.password_hash, member.phone,
-                                                  form.password.data):
+        if verify(member.password_hash if member else None, form.password.data) and (
+                member is not None and member.is_active):
             login_user(member, remember=form.remember.data)
             response = redirect(url_for("auth.change_password") if member.must_change_password
                                 else _safe_next(request.args.get("next")))
@@ -85,7 +85,7 @@ def change_password() -> Any:
     if form.validate_on_submit():
         member: Member = current_user._get_current_object()
         problem = password_problem(form.new.data, phone=member.phone, code=member.code)
-        if not verify(member.password_hash, member.phone, form.current.data):
+        if not verify(member.password_hash, form.current.data):
             form.current.errors.append("当前密码不正确")
         elif problem:
             form.new.errors.append(problem)
