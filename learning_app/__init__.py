@@ -10,16 +10,19 @@ from typing import Any
 
 from flask import Flask
 
-from learning_app import security_headers, settings
+from learning_app import ids, input_guard, security_headers, settings
 from learning_app.credits.rules import format_hours
 from learning_app.db import configure_engine
-from learning_app.extensions import csrf, db, limiter, login_manager, migrate
+from learning_app.extensions import csrf, db, login_manager, migrate
+from learning_app.json_body import SafeJSONProvider
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), static_url_path="/app/static")
+    ids.install(app.url_map)  # before any route: ids that fit the columns
+    app.json = SafeJSONProvider(app)
     app.config.from_mapping(settings.load(Path(app.instance_path), ROOT))
     if overrides:
         app.config.update(overrides)
@@ -31,12 +34,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
 
     from learning_app import models  # noqa: F401  (register the tables)
     from learning_app.admin.members import bp as admin_members_bp
     from learning_app.admin.orgs import bp as admin_orgs_bp
+    from learning_app.audit.views import bp as audit_bp
+    from learning_app.auth.activation_views import bp as activation_bp
     from learning_app.auth.views import bp as auth_bp
     from learning_app.content.site import bp as site_bp
     from learning_app.content.views import bp as content_bp
@@ -44,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from learning_app.errors import register_error_handlers
     from learning_app.imports.views import bp as admin_imports_bp
     from learning_app.me.views import bp as me_bp
+    from learning_app.ops.cli import bp as ops_bp
     from learning_app.quiz.admin_views import bp as quiz_admin_bp
     from learning_app.quiz.api import bp as quiz_api_bp
     from learning_app.quiz.pages import bp as quiz_pages_bp
@@ -54,10 +59,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (auth_bp, me_bp, reading_bp, admin_orgs_bp, admin_members_bp,
                       admin_trainings_bp, admin_imports_bp, quiz_api_bp, content_bp, site_bp,
-                      quiz_admin_bp, quiz_pages_bp, reports_bp, reports_api_bp, demo_bp):
+                      quiz_admin_bp, quiz_pages_bp, reports_bp, reports_api_bp, demo_bp,
+                      audit_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(activation_bp)
+    app.register_blueprint(ops_bp)  # commands only: backup, restore
     register_error_handlers(app)
     security_headers.init_app(app)
+    input_guard.init_app(app)
     app.jinja_env.filters["hours"] = format_hours
     if app.config.get("PROXY_FIX"):
         # Behind nginx: take the client address from X-Forwarded-For (throttling).

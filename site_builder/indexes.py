@@ -22,10 +22,16 @@ COLUMN_INTRO = (
     "县委组织部在党员教育平台开设的“脱贫攻坚”学习专栏，每月一期，"
     "刊发扶贫知识、各部门措施和先进案例。认真读完一篇文章即可计入学时。"
 )
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]>#|])")
 
 
 def md_escape(text: str) -> str:
+    """Text for a Markdown line: shows as written, opens no tag or entity.
+
+    ``<`` and ``&`` become entities (Markdown has no backslash escape for
+    ``<``: ``\\<`` would show the backslash); the rest get backslashes.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import markdown as markdown_lib
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -14,12 +15,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from site_builder import plan_facts, registry
+from site_builder import csp, html_policy, plan_facts, registry
 from site_builder.articles import Article, is_article_path, load_articles
 from site_builder.booklet import QrCodes, booklet_markdown, fill_booklet, qr_figure
 from site_builder.config import SiteBuilderConfig
 from site_builder.errors import ContentError, SourceError
 from site_builder.feeds import FEEDS, rss
+from site_builder.frontmatter import split_front_matter
 from site_builder.indexes import (
     booklet_src,
     by_issue,
@@ -36,8 +38,12 @@ from site_builder.manifest import TZ, build_manifest, build_time, dump
 from site_builder.navigation import build_nav
 from site_builder.render import article_header, neighbours_nav, tracker_tag
 
+if TYPE_CHECKING:
+    from mkdocs.structure.nav import Navigation
+
 log = logging.getLogger("mkdocs.plugins.site_builder")
 PACKAGE = Path(__file__).parent
+TEMPLATES = PACKAGE / "templates"  # overrides of the theme's templates (escaped titles)
 ASSETS = {"assets/dj/site.css": PACKAGE / "assets" / "site.css",
           "assets/dj/a11y.js": PACKAGE / "assets" / "a11y.js",
           "assets/dj/tracker.js": PACKAGE / "assets" / "tracker.js"}
@@ -57,6 +63,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         self.fragments: dict[str, list[str]] = {}
         self.files = Files([])
         self.site_url = "/"
+        self.html_errors: list[SourceError] = []
+        self.theme_scripts = csp.ThemeScripts([])
+        self.script_hashes: set[str] = set()
 
     # -- configuration -------------------------------------------------------
 
@@ -68,6 +77,14 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         for extension in ("attr_list", "md_in_html"):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
+        for extension, options in html_policy.MARKDOWN_CONFIGS.items():
+            config.mdx_configs.setdefault(extension, {}).update(options)
+        if str(TEMPLATES) not in config.theme.dirs:
+            # After a project's custom_dir (its main.html wins), before the theme's.
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(TEMPLATES))
+        self.theme_scripts = csp.ThemeScripts.from_dirs(config.theme.dirs)
+        self.html_errors = []
+        self.script_hashes = set()
         config.extra_css.append("assets/dj/site.css")
         config.extra_javascript.append("assets/dj/a11y.js")
         self.site_url = config.site_url or "/"
@@ -83,6 +100,11 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             url_of=lambda src: pages[src].url,
         )
         errors += self._plan_conflicts(files, articles, Path(config.docs_dir))
+        if not self.config.preview:
+            # Scheduled articles go live without a build of their own: check them now.
+            errors += self._html_problems_ahead(
+                [(a.src_uri, pages[a.src_uri].content_string) for a in articles
+                 if not a.published_on(self.today)], config)
         published = [a for a in articles if a.published_on(self.today)]
         registry_path = Path(config.docs_dir) / self.config.registry
         registered, registry_errors = registry.load_file(registry_path)
@@ -151,6 +173,25 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
                                                    near=article.date)
         return found
 
+    def _html_problems_ahead(self, sources: list[tuple[str, str]], config: MkDocsConfig
+                             ) -> list[SourceError]:
+        if not sources:
+            return []
+        renderer = markdown_lib.Markdown(extensions=config.markdown_extensions,
+                                         extension_configs=config.mdx_configs)
+        found: list[SourceError] = []
+        for src_uri, source in sources:
+            _yaml, body, _start, body_line = split_front_matter(source)
+            problems = html_policy.check_markdown(body, first_line=body_line,
+                                                  renderer=renderer)
+            found += html_policy.source_errors(src_uri, problems, body_line)
+        return found
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        for item in nav.items:
+            _escape_nav_titles(item)
+        return nav
+
     # -- pages ---------------------------------------------------------------
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
@@ -162,6 +203,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str:
+        _escape_page_title(page)
+        if page.file.generated_by is None:
+            self._check_html(page, html)
         fragments = self.fragments.get(page.file.src_uri)
         if fragments:
             return restore_lists(html, fragments)
@@ -169,6 +213,21 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if article is not None:
             self.bodies[article.id] = html
         return html
+
+    def _check_html(self, page: Page, html: str) -> None:
+        """The rendered content of a page written in content/ against the HTML rule."""
+        problems = html_policy.check_html(html)
+        if problems:
+            _yaml, body, _start, body_line = split_front_matter(page.file.content_string)
+            problems = html_policy.locate(problems, body, body_line)
+            self.html_errors += html_policy.source_errors(page.file.src_uri, problems,
+                                                          body_line)
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # Every page is rendered by now: report all HTML problems in one pass.
+        if self.html_errors:
+            raise PluginError(ContentError(self.html_errors).render())
+        return env
 
     @event_priority(-100)  # after search indexed the article's own text
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
@@ -211,8 +270,31 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     # -- outputs -------------------------------------------------------------
 
+    @event_priority(-100)  # the finished page, after any other plugin's changes
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        return self._with_policy(output, page.file.src_uri)
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, *, template_name: str,
+                         config: MkDocsConfig) -> str:
+        if not template_name.endswith(".html"):
+            return output_content
+        return self._with_policy(output_content, template_name)
+
+    def _with_policy(self, html: str, name: str) -> str:
+        scripts = csp.inline_scripts(html)
+        unknown = [body for body in scripts if not self.theme_scripts.recognises(body)]
+        if unknown:
+            raise PluginError(f"{name}: 页面含有主题之外的内联脚本（可能是注入）："
+                              f"{unknown[0][:80]!r}")
+        hashes = {csp.script_hash(body) for body in scripts}
+        self.script_hashes |= hashes
+        return csp.add_meta(html, csp.policy(hashes))
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site = Path(config.site_dir)
+        (site / csp.CSP_FILE).write_text(
+            csp.policy(self.script_hashes, header=True) + "\n", encoding="utf-8")
         (site / "learning-manifest.json").write_text(
             dump(build_manifest(self.published, build_time())), encoding="utf-8")
         if self.config.feeds:
@@ -230,3 +312,29 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     def _absolute(self, url: str) -> str:
         return f"{self.site_url.rstrip('/')}/{url}"
+
+
+def _escape_page_title(page: Page) -> None:
+    """Hand the templates and the search index every title as escaped HTML.
+
+    Material prints page.title and page.meta's texts raw, and its search
+    renders titles and tags from the index as HTML.
+    """
+    for key in html_policy.META_TEXTS:
+        if isinstance(page.meta.get(key), str):
+            page.meta[key] = html_policy.title_from_text(page.meta[key])
+    if isinstance(page.meta.get("tags"), list):
+        page.meta["tags"] = [html_policy.title_from_text(tag) if isinstance(tag, str) else tag
+                             for tag in page.meta["tags"]]
+    explicit = page.__dict__.get("title")  # a title given in the nav config: text
+    if isinstance(explicit, str):
+        page.title = html_policy.title_from_text(explicit)
+    elif "title" not in page.meta and page.title:
+        page.title = html_policy.title_from_html(page.title)
+
+
+def _escape_nav_titles(item: Any) -> None:
+    if not hasattr(item, "file") and isinstance(getattr(item, "title", None), str):
+        item.title = html_policy.title_from_text(item.title)  # sections and links
+    for child in getattr(item, "children", None) or []:
+        _escape_nav_titles(child)

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from learning_app.admin.memberships import leave_roll, transfer
+from learning_app.audit.service import record
 from learning_app.auth.access import (
     admin_required,
     manageable_member_or_404,
@@ -19,13 +20,17 @@ from learning_app.auth.access import (
     members_in_scope,
     org_or_404,
 )
+from learning_app.auth.activation import reset_and_issue
+from learning_app.auth.activation_views import notices_response
 from learning_app.credits.ledger import award
-from learning_app.credits.sources import source_key
+from learning_app.credits.sources import source_key, source_ref
 from learning_app.errors import Refused
 from learning_app.extensions import db
-from learning_app.models import CreditEntry, Member, Membership, Organization
+from learning_app.ids import parse_id
+from learning_app.models import Article, CreditEntry, Member, Membership, Organization
+from learning_app.models.ledger import SOURCE_TYPES
 from learning_app.models.members import CATEGORIES, STATUSES
-from learning_app.models.types import local_today
+from learning_app.models.types import local_today, utcnow
 
 bp = Blueprint("admin_members", __name__, url_prefix="/app/admin/members")
 PAGE_SIZE = 50
@@ -34,7 +39,7 @@ PAGE_SIZE = 50
 @bp.get("/")
 @admin_required
 def index() -> Any:
-    org_id = request.args.get("org", type=int)
+    org_id = request.args.get("org", type=parse_id)
     org = org_or_404(org_id) if org_id else None
     query = members_in_scope(org)
     q = (request.args.get("q") or "").strip()
@@ -44,7 +49,7 @@ def index() -> Any:
     status = request.args.get("status", "active")
     if status in STATUSES:
         query = query.where(Member.status == status)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), 100_000)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     members = list(db.session.scalars(query.order_by(Member.code)
                                       .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
@@ -61,15 +66,20 @@ def show(member_id: int) -> Any:
         Membership.member_id == member.id).order_by(Membership.started_on)))
     entries = list(db.session.scalars(select(CreditEntry).where(
         CreditEntry.member_id == member.id).order_by(CreditEntry.earned_at.desc()).limit(200)))
+    # A reading row shows the article's title, never its source key.
+    read = {source_ref(e.source_key) for e in entries if e.source_type == "reading"}
+    titles = {source_key("reading", id_): title for id_, title in db.session.execute(
+        select(Article.id, Article.title).where(Article.id.in_(read)))} if read else {}
     return render_template("admin/member.html", member=member, memberships=memberships,
-                           entries=entries, categories=CATEGORIES, today=local_today())
+                           entries=entries, categories=CATEGORIES, today=local_today(),
+                           source_labels=SOURCE_TYPES, titles=titles)
 
 
 def _date(field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(request.form.get(field, ""))
     except ValueError:
-        raise Refused(400, "日期格式应为 YYYY-MM-DD，例如 2026-12-01") from None
+        raise Refused(400, "日期应写成“年-月-日”，例如 2026-12-01") from None
 
 
 @bp.post("/<int:member_id>/transfer")
@@ -101,9 +111,13 @@ def do_leave(member_id: int) -> Any:
 @admin_required
 def do_exempt(member_id: int) -> Any:
     member = manageable_member_or_404(member_id)
-    reason = (request.form.get("reason") or "").strip()
+    reason = (request.form.get("reason") or "").strip()[:100]
+    before = {"exempt": member.exempt, "exempt_reason": member.exempt_reason}
     member.exempt = bool(reason)
     member.exempt_reason = reason or None
+    after = {"exempt": member.exempt, "exempt_reason": member.exempt_reason}
+    if after != before:
+        record(db.session, "exemption", target=member, before=before, after=after)
     db.session.commit()
     flash("已更新免学情况", "success")
     return redirect(url_for(".show", member_id=member.id))
@@ -112,13 +126,16 @@ def do_exempt(member_id: int) -> Any:
 @bp.post("/<int:member_id>/reset-password")
 @admin_required
 def do_reset_password(member_id: int) -> Any:
+    """The old password stops working and the member's sessions end; a one-time
+    code on a printed notice lets the member set a new one (shown this once)."""
     member = manageable_member_or_404(member_id)
-    member.password_hash = None
-    member.must_change_password = True
-    member.auth_version += 1
-    db.session.commit()
-    flash("已重置为初始密码（手机号后六位），党员登录后须修改", "success")
-    return redirect(url_for(".show", member_id=member.id))
+    if member.password_hash is not None and request.form.get("confirm") != "1":
+        # One tap must not end someone's password: the form asks to confirm first.
+        raise Refused(400, "请先勾选“我已核实是本人要求重置”，再重置密码")
+    notice = reset_and_issue(db.session, member, by=current_user._get_current_object(),
+                             now=utcnow())
+    return notices_response([notice], title=f"{notice.name} 开通通知单（重置密码）", reset=True,
+                            back=url_for(".show", member_id=member.id))
 
 
 @bp.post("/<int:member_id>/correction")
@@ -128,8 +145,10 @@ def do_correction(member_id: int) -> Any:
     member = manageable_member_or_404(member_id)
     note = (request.form.get("note") or "").strip()
     try:
-        hours = Decimal(request.form.get("hours", ""))
-    except InvalidOperation:
+        hours = Decimal(request.form.get("hours", "")).quantize(Decimal("0.01"))
+    except InvalidOperation:  # Infinity and huge exponents
+        hours = Decimal(0)
+    if not hours.is_finite():  # NaN can't be compared
         hours = Decimal(0)
     if not note or hours == 0 or abs(hours) > 100 or member.org_id is None:
         flash("请填写更正学时（非零，不超过100）和原因", "error")
@@ -137,6 +156,8 @@ def do_correction(member_id: int) -> Any:
     award(db.session, member_id=member.id, org_id=member.org_id, source_type="correction",
           source_key=source_key("correction", uuid.uuid4().hex), hours=hours,
           recorded_by=current_user.id, note=note[:200])
+    record(db.session, "correction", target=member,
+           after={"hours": f"{hours:+.2f}", "note": note[:200]})
     db.session.commit()
     flash("已记录更正", "success")
     return redirect(url_for(".show", member_id=member.id))

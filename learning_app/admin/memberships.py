@@ -7,8 +7,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from learning_app.audit.service import record
 from learning_app.errors import Refused
 from learning_app.models import Member, Membership, Organization
+
+
+def org_label(org: Organization | None) -> str | None:
+    return f"{org.name}（{org.code}）" if org is not None else None
 
 
 def current_membership(session: Session, member: Member) -> Membership | None:
@@ -43,6 +48,12 @@ def transfer(session: Session, member: Member, to_org: Organization, on: dt.date
         if on <= current.started_on:
             raise Refused(400, f"转接日期须晚于{current.started_on.isoformat()}")
         current.ended_on = on - dt.timedelta(days=1)
+    from_org = session.get(Organization, current.org_id) if current is not None else None
+    record(session, "transfer", target=member,
+           before={"org": org_label(from_org), "status": member.status},
+           after={"org": org_label(to_org), "status": "active", "on": on.isoformat(),
+                  "note": note},
+           org_id=to_org.id)
     member.status = "active"
     return open_membership(session, member, to_org, on, note)
 
@@ -54,4 +65,6 @@ def leave_roll(session: Session, member: Member, status: str, on: dt.date) -> No
     current = current_membership(session, member)
     if current is not None:
         current.ended_on = on
+    record(session, "leave", target=member, before={"status": member.status},
+           after={"status": status, "on": on.isoformat()})
     member.status = status

@@ -5,10 +5,15 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
+from learning_app.audit.service import record
 from learning_app.auth.passwords import hash_password
 from learning_app.auth.roles import ROLES
 from learning_app.extensions import db
 from learning_app.models import Member, Organization
+
+
+def _scope_label(org: Organization | None) -> str | None:
+    return f"{org.name}（{org.code}）" if org is not None else None
 
 
 @click.command("set-account")
@@ -22,9 +27,11 @@ def set_account_command(code: str, password: str, role: str | None,
     member = db.session.scalar(select(Member).where(Member.code == code))
     if member is None:
         raise click.ClickException(f"no member with code {code}")
+    before = {"role": member.role, "scope": _scope_label(member.scope_org)}
     member.password_hash = hash_password(password)
     member.must_change_password = False
     member.auth_version += 1
+    record(db.session, "password_changed", target=member, detail="在命令行设置账号密码")
     if role:
         member.role = role
     if scope_code:
@@ -32,5 +39,10 @@ def set_account_command(code: str, password: str, role: str | None,
         if org is None:
             raise click.ClickException(f"no organization with code {scope_code}")
         member.scope_org_id = org.id
+        member.scope_org = org
+    after = {"role": member.role, "scope": _scope_label(member.scope_org)}
+    if after != before:
+        record(db.session, "role_changed", target=member, before=before, after=after,
+               detail="在命令行设置账号")
     db.session.commit()
     click.echo(f"{member.code} {member.name}: password set, role {member.role}")

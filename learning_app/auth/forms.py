@@ -10,8 +10,10 @@ from wtforms.validators import DataRequired, EqualTo, Length
 class LoginForm(FlaskForm):
     login = StringField("党员编号或手机号", validators=[DataRequired("请输入党员编号或手机号"),
                                                    Length(max=32)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码")])
-    remember = BooleanField("在这台手机上保持登录", default=True)
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
+    # Opt-in: on a shared or borrowed phone the next person must not find us signed in.
+    remember = BooleanField("在这台手机上保持登录（最长30天，公用手机请勿勾选）",
+                            default=False)
 
 
 class PasswordForm(FlaskForm):

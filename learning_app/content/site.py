@@ -1,16 +1,64 @@
 """Serve the built MkDocs site at / (one origin with the app on one machine).
 
-In production nginx serves site/ itself and only proxies /app/ and /api/.
+In production nginx serves site/ itself and only proxies /app/ and /api/; it
+sends the same headers (README: the policy is in site/csp.txt).
+
+The site's Content-Security-Policy is written by the build (site_builder/csp.py)
+into ``site/csp.txt``: Material's inline scripts are allowed by hash, nothing
+else inline, nothing from another host. Each page carries it as a ``<meta>``
+too; only the header can forbid framing.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, send_from_directory
+from flask import Blueprint, Response, abort, current_app, redirect, request, send_from_directory
+
+from learning_app.security_headers import HSTS, is_app_path
 
 bp = Blueprint("site", __name__)
+
+CSP_FILE = "csp.txt"
+# A site built before the policy existed: no inline script at all (Material's
+# theme scripts then fail, visibly, rather than anything running unchecked).
+FALLBACK_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                "img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+                "form-action 'self'; frame-ancestors 'self'")
+
+
+@lru_cache(maxsize=4)
+def _read_policy(path: str, _mtime_ns: int) -> str | None:
+    text = Path(path).read_text(encoding="utf-8").strip()
+    # One line of directives; anything else is not a policy to send.
+    return text if text and "\n" not in text and "\r" not in text else None
+
+
+def site_policy(root: Path) -> str:
+    """The site's policy from the build, re-read when a new build replaces it."""
+    path = root / CSP_FILE
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return FALLBACK_CSP
+    return _read_policy(str(path), mtime) or FALLBACK_CSP
+
+
+@bp.after_request
+def site_headers(response: Response) -> Response:
+    if is_app_path(request.path):
+        return response  # a 404 under /app/ or /api/ gets the app's own headers
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy",
+                       site_policy(Path(current_app.config["SITE_DIR"])))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
 
 
 @bp.get("/", defaults={"path": ""})

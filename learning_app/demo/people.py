@@ -66,8 +66,8 @@ class Person:
             "exempt_reason": self.exempt_reason, "status": "active", "org_id": self.org.id,
             "role": self.role, "scope_org_id": self.scope_org_id,
             "password_hash": self.password_hash,
-            # Generated members sign in with the initial password (last six
-            # digits of the phone) and must change it; demo accounts need not.
+            # Generated members are not yet activated (no password): try the
+            # 开通通知单 as demo-secretary. The demo accounts have the demo password.
             "must_change_password": self.password_hash is None,
         }
 

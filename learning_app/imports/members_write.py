@@ -2,8 +2,8 @@
 
 Plain Core executemany statements in chunks, never one ORM flush per row:
 that is what makes 100,000 members a matter of seconds. No password is
-hashed here; new members sign in with the initial password (the last six
-digits of their phone) and must change it.
+hashed here; new members have none until they use a one-time activation
+code (auth/activation.py).
 """
 
 from __future__ import annotations
@@ -15,48 +15,27 @@ from typing import Any, TypeVar
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from learning_app.audit.service import record_many
 from learning_app.imports import roll
-from learning_app.imports.members import ExistingMember, MemberRow, Snapshot
+from learning_app.imports.members import (
+    FIELDS,
+    ExistingMember,
+    MemberRow,
+    Snapshot,
+    wanted_fields,
+)
 from learning_app.imports.problems import ImportResult
-from learning_app.imports.spec import M_CATEGORY, M_EXEMPT, M_PHONE, M_STATUS
 from learning_app.models import Member, Membership
 from learning_app.models.types import utcnow
 
 Progress = Callable[[int], None]
 CHUNK = 5000
 T = TypeVar("T")
-FIELDS = ("name", "phone", "category", "exempt", "exempt_reason", "status", "org_id")
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _wanted(row: MemberRow, current: ExistingMember | None, org_id: int,
-            columns: set[str]) -> dict[str, Any]:
-    """The member's fields after the import; a column left out of the file keeps its value."""
-    if M_EXEMPT in columns:
-        exempt, reason = row.exempt_reason is not None, row.exempt_reason
-    elif current is not None:
-        exempt, reason = current.exempt, current.exempt_reason
-    else:
-        exempt, reason = False, None
-
-    def keep(column: str, from_row: Any, field: str, default: Any) -> Any:
-        if column in columns:
-            return from_row
-        return getattr(current, field) if current is not None else default
-
-    return {
-        "name": row.name,
-        "phone": keep(M_PHONE, row.phone, "phone", None),
-        "category": keep(M_CATEGORY, row.category, "category", "member"),
-        "exempt": exempt,
-        "exempt_reason": reason,
-        "status": keep(M_STATUS, row.status, "status", "active"),
-        "org_id": org_id,
-    }
 
 
 def _roll_change(current: ExistingMember, wanted: dict[str, Any]) -> roll.RollChange | None:
@@ -72,6 +51,24 @@ def _roll_change(current: ExistingMember, wanted: dict[str, Any]) -> roll.RollCh
     return roll.RollChange(current.id, wanted["org_id"], action, wanted["status"])
 
 
+# Fields an import changes that have their own events (transfer, leave) in roll.apply.
+_MOVES = ("status", "org_id")
+
+
+def _edit_event(current: ExistingMember, wanted: dict[str, Any]) -> dict[str, Any] | None:
+    """The audit event for one member whose fields the import changes."""
+    changed = [field for field in FIELDS if field not in _MOVES
+               and getattr(current, field) != wanted[field]]
+    if not changed:
+        return None
+    exemption = set(changed) <= {"exempt", "exempt_reason"}
+    return {"action": "exemption" if exemption else "member_edited",
+            "target_member_id": current.id, "target": f"{current.name}（{current.code}）",
+            "org_id": current.org_id,
+            "before": {field: getattr(current, field) for field in changed},
+            "after": {field: wanted[field] for field in changed}, "detail": "名册导入"}
+
+
 def write(session: Session, rows: list[MemberRow], snapshot: Snapshot, columns: set[str],
           today: dt.date, progress: Progress | None = None) -> ImportResult:
     result = ImportResult("members")
@@ -79,12 +76,13 @@ def write(session: Session, rows: list[MemberRow], snapshot: Snapshot, columns: 
     inserts: list[dict[str, Any]] = []
     starts: dict[str, tuple[int, dt.date]] = {}  # new member code → (org id, first day)
     updates: list[dict[str, Any]] = []
+    edits: list[dict[str, Any]] = []  # one audit event per member the import changes
     phones_freed: list[dict[str, Any]] = []
     changes: list[roll.RollChange] = []
     for row in rows:
         org_id = snapshot.orgs[row.org_code].id
         current = snapshot.members.get(row.code)
-        wanted = _wanted(row, current, org_id, columns)
+        wanted = wanted_fields(row, current, org_id, columns)
         if current is None:
             inserts.append({**wanted, "code": row.code, "role": "member", "scope_org_id": None,
                             "password_hash": None, "must_change_password": True,
@@ -96,6 +94,7 @@ def write(session: Session, rows: list[MemberRow], snapshot: Snapshot, columns: 
             result.unchanged += 1
             continue
         result.updated += 1
+        edits.append(_edit_event(current, wanted))
         updates.append({f"v_{field}": wanted[field] for field in FIELDS}
                        | {"v_id": current.id, "v_updated_at": now})
         if current.phone and current.phone != wanted["phone"]:
@@ -133,5 +132,6 @@ def write(session: Session, rows: list[MemberRow], snapshot: Snapshot, columns: 
         for chunk in chunks(memberships):
             session.execute(insert(Membership.__table__), chunk)
 
-    result.transferred = roll.apply(session, changes, today)
+    record_many(session, [edit for edit in edits if edit is not None], at=now)
+    result.transferred = roll.apply(session, changes, today)  # audited there, per member
     return result

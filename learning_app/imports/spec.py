@@ -48,7 +48,7 @@ MEMBER_COLUMNS: tuple[Column, ...] = (
     Column(M_CODE, True, "党员的唯一编号，也是登录账号", "字母、数字、“-”和“_”，不超过32位",
            "QC202600123"),
     Column(M_NAME, True, "姓名", "不超过50字", "张明华"),
-    Column(M_PHONE, False, "手机号；初始密码为手机号后六位",
+    Column(M_PHONE, False, "手机号，也可用来登录",
            "11位大陆手机号（1开头，第二位3-9），不能与他人重复", "13981234567"),
     Column(M_ORG, True, "所在党组织的编码", "已导入的组织编码", "QC-LQ-01"),
     Column(M_CATEGORY, False, "党员类别，决定年度学时目标",
@@ -58,7 +58,7 @@ MEMBER_COLUMNS: tuple[Column, ...] = (
     Column(M_STATUS, False, "在册状态", "、".join(STATUSES.values()) + "；不填为在册",
            STATUSES["active"]),
     Column(M_JOINED, False, "入党日期；新党员的组织关系从这天算起",
-           "YYYY-MM-DD（也可写 2020/7/1），不晚于今天；不填为导入当天", "2015-07-01"),
+           "年-月-日，如 2015-07-01（也可写 2015/7/1），不晚于今天；不填为导入当天", "2015-07-01"),
     Column(M_MOVED_IN, False, "转入本组织的日期；填写时代替入党日期作为组织关系起始日",
            "同上", ""),
 )

@@ -46,7 +46,10 @@ class Member(UserMixin, db.Model):
     scope_org: Mapped[Organization | None] = relationship(foreign_keys=[scope_org_id])
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.auth_version}"
+        # "member:auth_version:sign-in": the sign-in row (auth/sessions.py) is set
+        # on the member, transiently, when signing in or loading; without one
+        # the id names no sign-in and loads nobody.
+        return f"{self.id}:{self.auth_version}:{getattr(self, 'sign_in_id', '')}"
 
     @property
     def is_active(self) -> bool:

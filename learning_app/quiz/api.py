@@ -57,7 +57,7 @@ def start(test_id: str) -> Any:
     return jsonify(attempt_payload(db.session, attempt, now))
 
 
-@bp.get("/attempts/<int:attempt_id>")
+@bp.get("/attempts/<bigid:attempt_id>")
 @login_required
 def resume(attempt_id: int) -> Any:
     now = utcnow()
@@ -65,7 +65,7 @@ def resume(attempt_id: int) -> Any:
     return jsonify(attempt_payload(db.session, attempt, now))
 
 
-@bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT", "POST"])
+@bp.route("/attempts/<bigid:attempt_id>/answers/<int:position>", methods=["PUT", "POST"])
 def answer(attempt_id: int, position: int) -> Any:
     # No login_required: the save checks the member inside its own SQL
     # (autosave.py), one query less on the exam's hottest request.
@@ -75,10 +75,10 @@ def answer(attempt_id: int, position: int) -> Any:
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or "response" not in data:
         raise Refused(400, "请求格式不正确：需要 {\"response\": …}")
-    member_id, auth_version = identity
+    member_id, auth_version, session_id = identity
     now = utcnow()
     saved = save_for(db.session, attempt_id, member_id, position, data["response"], now,
-                     auth_version=auth_version)
+                     auth_version=auth_version, session_id=session_id)
     body: dict[str, Any] = {"position": position, "saved_at": iso(saved.saved_at)}
     if saved.practice:
         # Practice gives feedback at once; it counts for nothing, so the key may show.
@@ -89,7 +89,7 @@ def answer(attempt_id: int, position: int) -> Any:
     return jsonify(body)
 
 
-@bp.post("/attempts/<int:attempt_id>/submit")
+@bp.post("/attempts/<bigid:attempt_id>/submit")
 @login_required
 def hand_in(attempt_id: int) -> Any:
     now = utcnow()

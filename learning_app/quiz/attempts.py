@@ -21,6 +21,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learning_app.audit.service import record
+from learning_app.auth.roles import manage_refusal
 from learning_app.credits.ledger import award, org_on
 from learning_app.credits.sources import source_key
 from learning_app.db import begin_write
@@ -34,8 +36,9 @@ from learning_app.models import (
     QuizBank,
     QuizTest,
     TestOverride,
+    TestOverrideChange,
 )
-from learning_app.models.types import TZ, local_date
+from learning_app.models.types import TZ, local_date, utcnow
 from learning_app.quiz.autosave import SaveRefused, past_grace, save_response
 from learning_app.quiz.definitions import TestDefinition
 from learning_app.quiz.grading import (
@@ -50,6 +53,7 @@ from learning_app.quiz.grading import (
 from learning_app.quiz.types import get_type
 
 GRACE = dt.timedelta(seconds=60)
+MAX_EXTRA = 10_000  # minutes or attempts: a week of minutes, and beyond any column's reach
 
 
 # -- the test's rules, for one member ---------------------------------------------
@@ -179,27 +183,87 @@ def check_practice_visible(session: Session, banks: set[str], member: Member,
         raise Refused(403, SEALED)
 
 
+def override_values(row: TestOverride | TestOverrideChange) -> dict[str, Any]:
+    """An override's settings as the audit log keeps them (times in Beijing time)."""
+    def local(moment: dt.datetime | None) -> str | None:
+        if moment is None:
+            return None
+        return moment.replace(tzinfo=dt.UTC).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    return {"extra_minutes": row.extra_minutes, "extra_attempts": row.extra_attempts,
+            "opens_at": local(row.opens_at), "closes_at": local(row.closes_at),
+            "reason": row.reason}
+
+
+def _override_actor(session: Session, actor_id: int | None, member: Member) -> Member | None:
+    """The admin acting, held to ``roles.manage_refusal``: nobody overrides their own
+    test, nor that of an account ranked as high as theirs."""
+    actor = session.get(Member, actor_id) if actor_id is not None else None
+    if actor is not None:
+        refusal = manage_refusal(actor.id, actor.role, member.id, member.role)
+        if refusal is not None:
+            raise Refused(403, refusal)
+    return actor
+
+
 def add_override(session: Session, *, test_id: str, member_id: int, reason: str,
                  extra_minutes: int = 0, extra_attempts: int = 0,
                  opens_at: dt.datetime | None = None, closes_at: dt.datetime | None = None,
                  created_by: int | None = None, now: dt.datetime | None = None
                  ) -> TestOverride:
-    """Set (or replace) a member's override; a reason is required."""
+    """Set (or replace) a member's override; a reason is required. The current row
+    is updated in place; ``TestOverrideChange`` keeps every version, and the audit
+    log the change."""
     if not reason or not reason.strip():
         raise Refused(400, "请填写调整原因")
     if extra_minutes < 0 or extra_attempts < 0:
         raise Refused(400, "延长时间和增加次数不能为负数")
+    if extra_minutes > MAX_EXTRA or extra_attempts > MAX_EXTRA:
+        raise Refused(400, f"延长时间和增加次数不能超过 {MAX_EXTRA}")
+    member = session.get(Member, member_id)
+    if member is None:
+        raise Refused(404, "没有这个党员")
+    actor = _override_actor(session, created_by, member)
+    test = session.get(QuizTest, test_id)
     row = override_for(session, test_id, member_id)
+    before = override_values(row) if row is not None else None
     if row is None:
         row = TestOverride(test_id=test_id, member_id=member_id)
         session.add(row)
-    row.reason, row.extra_minutes = reason.strip(), extra_minutes
+    row.reason, row.extra_minutes = reason.strip()[:200], extra_minutes
     row.extra_attempts = extra_attempts
     row.opens_at, row.closes_at, row.created_by = to_utc(opens_at), to_utc(closes_at), created_by
     if now is not None:
         row.created_at = now
+    session.add(TestOverrideChange(
+        test_id=test_id, member_id=member_id, change="set", extra_minutes=row.extra_minutes,
+        extra_attempts=row.extra_attempts, opens_at=row.opens_at, closes_at=row.closes_at,
+        reason=row.reason, changed_by=created_by, changed_at=now or utcnow()))
+    record(session, "override", actor=actor, target=member, before=before,
+           after={"test": test.title if test else test_id, **override_values(row)},
+           detail=f"测试：{test.title if test else test_id}", at=now)
     session.commit()
     return row
+
+
+def remove_override(session: Session, override: TestOverride, *, reason: str,
+                    removed_by: int | None = None, now: dt.datetime | None = None) -> None:
+    """Take a member's override away; the history keeps what it was, and why it went."""
+    if not reason or not reason.strip():
+        raise Refused(400, "请填写取消原因")
+    member = session.get_one(Member, override.member_id)
+    actor = _override_actor(session, removed_by, member)
+    test = session.get(QuizTest, override.test_id)
+    title = test.title if test else override.test_id
+    before = {"test": title, **override_values(override)}
+    session.add(TestOverrideChange(
+        test_id=override.test_id, member_id=override.member_id, change="removed",
+        extra_minutes=override.extra_minutes, extra_attempts=override.extra_attempts,
+        opens_at=override.opens_at, closes_at=override.closes_at,
+        reason=reason.strip()[:200], changed_by=removed_by, changed_at=now or utcnow()))
+    record(session, "override_removed", actor=actor, target=member, before=before,
+           detail=f"测试：{title}；取消原因：{reason.strip()[:200]}", at=now)
+    session.delete(override)
+    session.commit()
 
 
 # -- drawing questions ------------------------------------------------------------
@@ -345,12 +409,14 @@ class Saved:
 
 
 def save_for(session: Session, attempt_id: int, member_id: int, position: int,
-             response: Any, now: dt.datetime, *, auth_version: str | None = None) -> Saved:
+             response: Any, now: dt.datetime, *, auth_version: str | None = None,
+             session_id: str | None = None) -> Saved:
     """The autosave (``autosave.save_response``); an attempt found past its grace is
     finished here, as it stands, and the save refused."""
     try:
         state = save_response(session, attempt_id, member_id, position, response, now,
-                              grace=GRACE, auth_version=auth_version)
+                              grace=GRACE, auth_version=auth_version,
+                              session_id=session_id)
     except SaveRefused as refused:
         if refused.expired:
             submit(session, attempt_id, now, expired=True)

@@ -4,7 +4,8 @@ Every examinee saves each answer as it is given, so under a whole county's
 exam this path is nearly all the load (bench/exam_surge.py). It is written
 as two SQL statements instead of ORM objects and a user load:
 
-1. read the attempt, its member and the question as presented, locking the
+1. read the attempt, its member, the member's sign-in (auth/sessions.py: ended or
+   expired signs the save out) and the question as presented, locking the
    attempt row against a concurrent submit (``FOR SHARE`` on PostgreSQL;
    ``BEGIN IMMEDIATE`` on SQLite);
 2. upsert the answer and commit.
@@ -27,15 +28,18 @@ from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, scoped_session
 
+from learning_app.auth.sessions import live
 from learning_app.db import begin_write, pg_pipeline, pyformat, real_session, rollback_on_error
 from learning_app.errors import Refused
 from learning_app.quiz.types import get_type
 
 STATE_SQL = (
     "SELECT a.status, a.deadline_at, m.status AS member_status, m.auth_version, "
-    "m.must_change_password, q.presented, {practice} AS practice "
+    "m.must_change_password, q.presented, {practice} AS practice, "
+    "s.expires_at AS session_expires "
     "FROM quiz_attempts a JOIN members m ON m.id = a.member_id "
     "JOIN quiz_tests t ON t.id = a.test_id "
+    "LEFT JOIN member_sessions s ON s.id = :sid AND s.member_id = m.id AND s.ended_at IS NULL "
     "LEFT JOIN quiz_attempt_questions q ON q.attempt_id = a.id AND q.position = :pos "
     "WHERE a.id = :aid AND a.member_id = :mid{lock}")
 STATE_SQLITE = text(STATE_SQL.format(
@@ -62,6 +66,7 @@ class SaveState:
     must_change_password: bool
     presented: dict[str, Any] | None
     practice: bool
+    signed_in: bool = True  # the session's sign-in row is open (or none was asked for)
 
 
 class SaveRefused(Refused):
@@ -78,7 +83,7 @@ def _as_datetime(value: dt.datetime | str | None) -> dt.datetime | None:
     return value
 
 
-def _state(row: Any) -> SaveState:
+def _state(row: Any, session_id: str | None, now: dt.datetime) -> SaveState:
     presented = row.presented
     if isinstance(presented, str):
         presented = json.loads(presented)
@@ -86,7 +91,8 @@ def _state(row: Any) -> SaveState:
         status=row.status, deadline_at=_as_datetime(row.deadline_at),
         member_status=row.member_status, auth_version=str(row.auth_version),
         must_change_password=bool(row.must_change_password), presented=presented,
-        practice=bool(row.practice))
+        practice=bool(row.practice),
+        signed_in=session_id is None or live(_as_datetime(row.session_expires), now))
 
 
 def past_grace(deadline_at: dt.datetime | None, now: dt.datetime, grace: dt.timedelta) -> bool:
@@ -102,8 +108,8 @@ def check(state: SaveState | None, response: Any, now: dt.datetime, grace: dt.ti
     """
     if state is None:
         raise SaveRefused(404, "没有找到这次作答")
-    if state.member_status != "active" or (auth_version is not None
-                                           and state.auth_version != auth_version):
+    if not state.signed_in or state.member_status != "active" or (
+            auth_version is not None and state.auth_version != auth_version):
         raise SaveRefused(401, "请先登录")
     if state.must_change_password:
         raise SaveRefused(403, "请先修改初始密码")
@@ -127,14 +133,16 @@ def _lock_and_read_pg(conn: Connection, params: dict[str, Any]) -> Any:
 
 def save_response(session: Session | scoped_session[Session], attempt_id: int,
                   member_id: int, position: int, response: Any, now: dt.datetime, *,
-                  grace: dt.timedelta, auth_version: str | None = None) -> SaveState:
+                  grace: dt.timedelta, auth_version: str | None = None,
+                  session_id: str | None = None) -> SaveState:
     """Store ``response`` for ``position`` (``now`` is naive UTC); SaveRefused if not.
 
-    ``auth_version`` is the one in the member's session: a password changed
-    since signs the save out, as it does a heartbeat.
+    ``auth_version`` and ``session_id`` are the member's session's: a password
+    changed since, or a sign-in ended (signed out) or expired, signs the save
+    out, as it does a heartbeat. Without them (commands, tests) neither is checked.
     """
     session = real_session(session)
-    params = {"aid": attempt_id, "mid": member_id, "pos": position}
+    params = {"aid": attempt_id, "mid": member_id, "pos": position, "sid": session_id}
     with rollback_on_error(session):
         begin_write(session)  # SQLite: the write lock before the read
         conn = session.connection()
@@ -143,7 +151,7 @@ def save_response(session: Session | scoped_session[Session], attempt_id: int,
             row = _lock_and_read_pg(conn, params)
         else:
             row = conn.execute(STATE_SQLITE, params).first()
-        state = None if row is None else _state(row)
+        state = None if row is None else _state(row, session_id, now)
         check(state, response, now, grace, auth_version)
         assert state is not None
         params.update(response=json.dumps(response, ensure_ascii=False), now=now)

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from learning_app.extensions import db
+from learning_app.ids import parse_id
 from learning_app.models import Attempt, QuizTest
 from learning_app.models.types import TZ, utcnow
 from learning_app.quiz.attempts import definition, in_audience, member_tests
@@ -73,7 +74,7 @@ def take(test_id: str) -> Any:
     test = db.session.get(QuizTest, test_id)
     if test is None or not in_audience(db.session, definition(test), current_user):
         abort(404)
-    attempt_id = request.args.get("attempt", type=int)
+    attempt_id = request.args.get("attempt", type=lambda raw: parse_id(raw, big=True))
     if attempt_id is not None:
         attempt = db.session.get(Attempt, attempt_id)
         if attempt is None or attempt.member_id != current_user.id or attempt.test_id != test_id:

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learning_app.audit.service import record as audit
 from learning_app.credits.ledger import award, org_on
 from learning_app.db import begin_write
 from learning_app.errors import Refused
@@ -146,6 +147,11 @@ def regrade(session: Session, *, test_id: str, question_id: str, rule: dict[str,
         if passed and not old_passed:
             newly_passed += 1
             _credit(session, test_row, attempt)
+    audit(session, "regrade", actor_label=by[:120], target_label=f"{test_row.title}（{test_id}）",
+          after={"test": test_row.title, "question": question_id,
+                 "version": version.content_hash[:12], "rule": rule, "reason": reason.strip(),
+                 "attempts": len(attempt_ids), "raised": raised, "newly_passed": newly_passed},
+          at=now)
     session.commit()
     return RegradeResult(record.id, version.content_hash, len(attempt_ids), raised,
                          newly_passed)

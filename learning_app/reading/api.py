@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from learning_app.auth.identity import session_identity
 from learning_app.errors import Refused
 from learning_app.extensions import db
+from learning_app.ops.health import health
 from learning_app.reading.service import Beat, record
 
 bp = Blueprint("reading", __name__, url_prefix="/api")
@@ -21,8 +22,11 @@ _ARTICLE_ID = re.compile(r"^[a-z0-9-]{1,80}$")
 
 @bp.get("/ping")
 def ping() -> Any:
-    """A trivial endpoint: the ceiling of the stack in benchmarks and health checks."""
-    return jsonify(ok=True)
+    """Health check: 200 ``{"ok": true}`` while the database takes writes, 503
+    ``{"ok": false, "error": …}`` when it can't (read-only, disk full). The check
+    is cached for a second per worker: still the ceiling of the stack in benchmarks."""
+    result = health(current_app._get_current_object(), db.engine)
+    return jsonify(result), 200 if result["ok"] else 503
 
 
 @bp.get("/reading/session")
@@ -37,18 +41,18 @@ def _flag(value: Any) -> bool:
 
 def parse_beat(data: Any) -> Beat:
     if not isinstance(data, dict):
-        raise Refused(400, "expected a JSON object or form fields")
+        raise Refused(400, "请求格式不正确：需要 JSON 对象或表单字段")
     article_id, view_id = str(data.get("article_id", "")), str(data.get("view_id", ""))
     if not _ARTICLE_ID.match(article_id):
-        raise Refused(400, "article_id: an article id")
+        raise Refused(400, "请求格式不正确：article_id 应为文章编号")
     if not _VIEW_ID.match(view_id):
-        raise Refused(400, "view_id: 8 to 64 letters, digits or hyphens")
+        raise Refused(400, "请求格式不正确：view_id 应为8到64位字母、数字或连字符")
     try:
         seq = int(data.get("seq", ""))
     except (TypeError, ValueError):
-        raise Refused(400, "seq: a whole number") from None
+        raise Refused(400, "请求格式不正确：seq 应为整数") from None
     if not 1 <= seq <= 1_000_000:
-        raise Refused(400, "seq: from 1 to 1000000")
+        raise Refused(400, "请求格式不正确：seq 应在1到1000000之间")
     return Beat(article_id, view_id, seq, _flag(data.get("resume")))
 
 
@@ -60,4 +64,5 @@ def heartbeat() -> Any:
     # JSON from fetch(); form fields from navigator.sendBeacon (CSRF in the body).
     data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
     beat = parse_beat(data)
-    return jsonify(record(db.session, identity[0], beat, auth_version=identity[1]))
+    return jsonify(record(db.session, identity.member_id, beat,
+                          auth_version=identity.auth_version, session_id=identity.session_id))

@@ -6,8 +6,9 @@ measured 6-7 ms of CPU per heartbeat with the ORM, 2.5 ms like this):
 
 1. lock the member's clock row (an upsert, so on SQLite the transaction's
    first statement writes and takes the write lock at once);
-2. read member, article, view and progress in one SELECT, *after* the lock,
-   so a concurrent heartbeat's writes are visible;
+2. read member, sign-in (auth/sessions.py: ended or expired signs the beat
+   out), article, view and progress in one SELECT, *after* the lock, so a
+   concurrent heartbeat's writes are visible;
 3. write view, progress and clock (one statement on PostgreSQL);
 4. commit; plus the ledger insert when the article's credit is earned.
 """
@@ -27,6 +28,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
+from learning_app.auth.sessions import live
 from learning_app.credits.ledger import award
 from learning_app.credits.sources import source_key
 from learning_app.db import pg_pipeline, pyformat, real_session, rollback_on_error
@@ -51,8 +53,9 @@ STATE = text(
     "SELECT m.org_id, m.status, m.auth_version, m.must_change_password, "
     "a.id AS article, a.in_manifest, a.published, a.required_seconds, a.credit_hours, "
     "v.id AS view_row, v.article_id AS view_article, v.last_seq, v.last_beat_ms, "
-    "p.active_ms, p.credited "
+    "p.active_ms, p.credited, s.expires_at AS session_expires "
     "FROM members m LEFT JOIN articles a ON a.id = :a "
+    "LEFT JOIN member_sessions s ON s.id = :sid AND s.member_id = m.id AND s.ended_at IS NULL "
     "LEFT JOIN reading_views v ON v.member_id = m.id AND v.view_id = :v "
     "LEFT JOIN reading_progress p ON p.member_id = m.id AND p.article_id = :a "
     "WHERE m.id = :m")
@@ -114,25 +117,36 @@ def _as_date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value  # SQLite text()
 
 
+def _as_datetime(value: dt.datetime | str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _utc(ms: int) -> dt.datetime:
+    """Epoch milliseconds as naive UTC (the sign-in rows' clock)."""
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).replace(tzinfo=None)
+
+
 def record(session: Session | scoped_session[Session], member_id: int, beat: Beat, *,
-           auth_version: str | None = None, at_ms: int | None = None) -> dict[str, object]:
+           auth_version: str | None = None, session_id: str | None = None,
+           at_ms: int | None = None) -> dict[str, object]:
     """Account one heartbeat; raises ``Refused`` (nothing written) when refused.
 
-    ``auth_version`` is the one in the member's session; a password change
-    since then signs the heartbeat out.
+    ``auth_version`` and ``session_id`` are the member's session's: a password
+    change since then, or the sign-in ended (signed out) or expired, signs the
+    heartbeat out. Without them (commands, tests) neither is checked.
     """
     session = real_session(session)
     with rollback_on_error(session):
-        return _record(session, member_id, beat, auth_version, at_ms)
+        return _record(session, member_id, beat, auth_version, session_id, at_ms)
 
 
 def _record(session: Session, member_id: int, beat: Beat, auth_version: str | None,
-            at_ms: int | None) -> dict[str, object]:
+            session_id: str | None, at_ms: int | None) -> dict[str, object]:
     if session.in_transaction():
         session.commit()  # the lock below must be the transaction's first statement
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
-    state_params = {"m": member_id, "a": beat.article_id, "v": beat.view_id}
+    state_params = {"m": member_id, "a": beat.article_id, "v": beat.view_id, "sid": session_id}
     try:
         if postgres:
             clock_last, row = _lock_and_read_pipelined(conn, state_params)
@@ -142,6 +156,8 @@ def _record(session: Session, member_id: int, beat: Beat, auth_version: str | No
     except (IntegrityError, psycopg.errors.ForeignKeyViolation):  # no such member
         raise Refused(401, "请先登录") from None
     now = at_ms if at_ms is not None else now_ms()
+    if session_id is not None and not live(_as_datetime(row.session_expires), _utc(now)):
+        raise Refused(401, "请先登录")  # signed out, or the sign-in expired
     check(BeatState(
         member_status=row.status, auth_version=str(row.auth_version),
         must_change_password=bool(row.must_change_password), org_id=row.org_id,

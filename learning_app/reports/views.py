@@ -9,15 +9,17 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from learning_app.audit.service import record
 from learning_app.auth.access import admin_required, org_or_404, scope_root
 from learning_app.cli import add_commands
 from learning_app.credits.rules import format_hours
 from learning_app.extensions import db
+from learning_app.ids import parse_id
 from learning_app.models import Organization
 from learning_app.models.ledger import SOURCE_TYPES
 from learning_app.models.types import local_today
 from learning_app.reports.cli import report_group
-from learning_app.reports.export import csv_text, xlsx_bytes
+from learning_app.reports.export import export_data, render_csv, render_xlsx
 from learning_app.reports.figures import member_list, reminders, report
 from learning_app.reports.participation import (
     DEFINITIONS,
@@ -69,8 +71,8 @@ def resolve(today: dt.date) -> tuple[Organization, Period]:
     raw_org = (request.args.get("org") or "").strip()
     if not raw_org:
         org = scope_root()
-    elif raw_org.isdigit():
-        org = org_or_404(int(raw_org))
+    elif (org_id := parse_id(raw_org)) is not None:
+        org = org_or_404(org_id)
     else:
         abort(404)
     # The free text field wins over the select when filled in.
@@ -173,11 +175,20 @@ def export(fmt: str) -> Response:
         abort(404)
     today = local_today()
     org, period = resolve(today)  # scope and period first: a 404 needs no exporter
+    data = export_data(db.session, org, period.key, today=today)
     if fmt == "xlsx":
-        body = xlsx_bytes(db.session, org, period.key, today=today)
-        return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml"
-                         ".sheet", org, period, fmt)
-    text = csv_text(db.session, org, period.key, today=today)
-    # Excel reads a CSV as UTF-8 only with the byte order mark.
-    body = (text if text.startswith("\ufeff") else "\ufeff" + text).encode("utf-8")
-    return _download(body, "text/csv; charset=utf-8", org, period, fmt)
+        body = render_xlsx(data)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        text = render_csv(data)
+        # Excel reads a CSV as UTF-8 only with the byte order mark.
+        body = (text if text.startswith("\ufeff") else "\ufeff" + text).encode("utf-8")
+        mimetype = "text/csv; charset=utf-8"
+    # Who took which organizations' figures (and members' names) out of the system.
+    record(db.session, "export", target_label=f"参学统计：{org.name}（{org.code}）",
+           org_id=org.id,
+           after={"what": "参学统计", "range": f"{org.name}（{org.code}）及其下级组织",
+                  "period": f"{period.label}（{period.key}）", "format": fmt,
+                  "rows": sum(len(level.rows) for level in data.levels)})
+    db.session.commit()
+    return _download(body, mimetype, org, period, fmt)

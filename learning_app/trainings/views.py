@@ -19,10 +19,11 @@ from learning_app.auth.access import (
     scope_root,
 )
 from learning_app.extensions import db
+from learning_app.ids import parse_id
 from learning_app.models import Member, Organization, Training, TrainingAttendance
 from learning_app.models.orgs import subtree_ids
 from learning_app.models.training import TRAINING_KINDS
-from learning_app.trainings.service import record_attendance
+from learning_app.trainings.service import record_attendance, record_created
 
 bp = Blueprint("admin_trainings", __name__, url_prefix="/app/admin/trainings")
 
@@ -49,13 +50,15 @@ def _form_errors(form: Any) -> tuple[dict[str, Any], list[str]]:
     values["title"] = (form.get("title") or "").strip()
     if not values["title"]:
         errors.append("标题：必填")
+    elif len(values["title"]) > 200:
+        errors.append("标题：不超过200字")
     values["kind"] = form.get("kind")
     if values["kind"] not in TRAINING_KINDS:
         errors.append("类型：请选择集中轮训、党课、主题党日或专题培训")
     try:
         values["held_on"] = dt.date.fromisoformat(form.get("held_on", ""))
     except ValueError:
-        errors.append("日期：格式为 YYYY-MM-DD")
+        errors.append("日期：应写成“年-月-日”，例如 2026-12-01")
     try:
         values["hours"] = Decimal(form.get("hours", ""))
         if not Decimal("0.5") <= values["hours"] <= Decimal(80):
@@ -65,6 +68,8 @@ def _form_errors(form: Any) -> tuple[dict[str, Any], list[str]]:
     values["organizer"] = (form.get("organizer") or "").strip()
     if not values["organizer"]:
         errors.append("主办单位：必填")
+    elif len(values["organizer"]) > 100:
+        errors.append("主办单位：不超过100字")
     return values, errors
 
 
@@ -81,6 +86,8 @@ def new() -> Any:
         if not errors:
             training = Training(org_id=org.id, created_by=current_user.id, **values)
             db.session.add(training)
+            db.session.flush()
+            record_created(db.session, training)
             db.session.commit()
             flash("培训已登记，请添加参训党员", "success")
             return redirect(url_for(".show", training_id=training.id))
@@ -97,7 +104,7 @@ def show(training_id: int) -> Any:
     attendees = list(db.session.scalars(
         select(Member).join(TrainingAttendance, TrainingAttendance.member_id == Member.id)
         .where(TrainingAttendance.training_id == training.id).order_by(Member.code)))
-    pick_org_id = request.args.get("org", type=int)
+    pick_org_id = request.args.get("org", type=parse_id)
     pick_org = org_or_404(pick_org_id) if pick_org_id else training.org
     candidates = list(db.session.scalars(
         members_in_scope(pick_org).where(Member.status == "active")

@@ -14,7 +14,7 @@ from learning_app.extensions import db
 from learning_app.imports import read_table
 from learning_app.models import Member
 from learning_app.reports.export import csv_text, xlsx_bytes
-from learning_app.spreadsheet import safe_text
+from learning_app.spreadsheet import display_name, has_cell_control, safe_text
 from tests.app.conftest import Tree
 from tests.app.report_helpers import AFTER
 
@@ -73,3 +73,22 @@ def test_an_import_with_a_control_character_is_refused_with_row_and_column() -> 
         read_table(data, "orgs.csv")
     assert [str(p) for p in caught.value.problems] == [
         "第3行 组织名称：含有看不见的控制字符，请删去后重新导入"]
+
+
+def test_excels_escaped_control_characters_count_as_control_characters() -> None:
+    assert has_cell_control("石桥_x0007_村") and has_cell_control("a\x1bb")
+    assert not has_cell_control("_x4E2D_文") and not has_cell_control("QC_x_01")
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("../../etc/passwd", "passwd"),
+    ("C:\\Users\\张\\党员名册.xlsx", "党员名册.xlsx"),
+    ("<script>alert(1)<\\script>.csv", "script_.csv"),
+    ("名册\x00\x1b[2J\r\n.csv", "名册__[2J__.csv"),
+    ("\u202egpj.xlsx", "_gpj.xlsx"),
+    ("..", "（未命名文件）"),
+    ("长" * 200 + ".csv", "长" * 79 + "…"),
+])
+def test_uploaded_file_names_are_shown_without_paths_controls_or_markup(
+        name: str, shown: str) -> None:
+    assert display_name(name) == shown

@@ -15,14 +15,16 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from learning_app.auth.activation import activate, issue
 from learning_app.credits.ledger import award
 from learning_app.errors import RowProblem, SheetRejected
 from learning_app.extensions import db
 from learning_app.imports import ImportResult, Scope, import_table
 from learning_app.imports.readers import read_table
+from learning_app.imports.scope import Importer
 from learning_app.imports.spec import MEMBER_COLUMNS, ORG_COLUMNS
-from learning_app.models import CreditEntry, Member, Membership, Organization
-from learning_app.models.types import local_today
+from learning_app.models import AuditEvent, CreditEntry, Member, Membership, Organization
+from learning_app.models.types import local_today, utcnow
 from tests.app.conftest import MakeMember, Tree, csrf_from, login
 
 ORG_HEADER = ["组织编码", "组织名称", "组织类别", "上级组织编码", "排序"]
@@ -207,7 +209,7 @@ def test_org_admin_scope_for_org_rows(tree: Tree) -> None:
 
 # ------------------------------------------------------------------------ members
 
-def test_new_members_get_initial_password_and_a_membership(tree: Tree) -> None:
+def test_new_members_are_not_yet_activated_and_get_a_membership(tree: Tree) -> None:
     rows = [
         member_row("N001", joined="2015-07-01"),
         member_row("N002", "李秀英", "139-8123-4568", "QC-SQ-01", "支部书记及班子成员",
@@ -217,7 +219,7 @@ def test_new_members_get_initial_password_and_a_membership(tree: Tree) -> None:
     ]
     assert counts(run("members", MEMBER_HEADER, rows)) == (4, 0, 0)
     first, second, third, gone = (member(code) for code in ("N001", "N002", "N003", "N004"))
-    assert first.password_hash is None and first.must_change_password
+    assert first.password_hash is None  # no password until an activation code is used
     assert (first.role, first.status, first.category) == ("member", "active", "member")
     assert second.phone == "13981234568" and second.category == "secretary"
     assert second.exempt and second.exempt_reason == "年老体弱"
@@ -230,14 +232,20 @@ def test_new_members_get_initial_password_and_a_membership(tree: Tree) -> None:
     assert gone.id not in memberships  # off the roll: no membership to open
 
 
-def test_imported_member_signs_in_with_the_last_six_phone_digits(client: FlaskClient,
-                                                                 tree: Tree) -> None:
+def test_an_imported_member_signs_in_only_after_activation(client: FlaskClient,
+                                                         tree: Tree) -> None:
+    """The phone's last six digits were the guessable initial password (issue 11)."""
     run("members", MEMBER_HEADER, [member_row("N001", phone="13981234567")])
-    page = client.get("/app/login")
-    token = csrf_from(page.get_data(as_text=True))
-    response = client.post("/app/login", data={"login": "N001", "password": "234567",
+    token = csrf_from(client.get("/app/login").get_data(as_text=True))
+    for guess in ("234567", "81234567", "13981234567"):
+        response = client.post("/app/login", data={"login": "N001", "password": guess,
+                                                   "csrf_token": token})
+        assert response.status_code == 401
+    (notice,) = issue(db.session, [member("N001")], by=None, now=utcnow())
+    activate(db.session, "13981234567", notice.code, "Qingchuan-2026", now=utcnow())
+    response = client.post("/app/login", data={"login": "N001", "password": "Qingchuan-2026",
                                                "csrf_token": token})
-    assert response.status_code == 302 and response.location.endswith("/app/password")
+    assert response.status_code == 302 and response.location.endswith("/app/")
 
 
 def test_member_reimport_changes_nothing_and_a_changed_row_updates(tree: Tree) -> None:
@@ -535,3 +543,163 @@ def test_template_download_is_an_xlsx_that_imports(client: FlaskClient, tree: Tr
     response = upload(client, token, kind, response.data, f"{title}导入模板.xlsx")
     assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
     assert "新增 <strong>1</strong>" in response.get_data(as_text=True)
+
+
+# ------------------------------------------------ rights, probing, audit (issue 11)
+
+def import_as(actor: Member | None, rows: list[list[str]], scope: str | None = None
+              ) -> ImportResult:
+    table = read_table(csv_bytes(MEMBER_HEADER, rows), "members.csv")
+    return import_table(db.session, "members", table,
+                        scope=Scope.of(org(scope)) if scope else None,
+                        actor=Importer.of(actor) if actor else None)
+
+
+def refused_rows(actor: Member | None, rows: list[list[str]], scope: str | None = None
+                 ) -> list[RowProblem]:
+    with pytest.raises(SheetRejected) as caught:
+        import_as(actor, rows, scope)
+    return caught.value.problems
+
+
+def same_row(someone: Member, **changes: str) -> list[str]:
+    """``someone``'s row as the database holds it, with ``changes``."""
+    values = {"code": someone.code, "name": someone.name, "phone": someone.phone or "",
+              "org": "QC-LQ-01"} | changes
+    return member_row(values["code"], values["name"], values["phone"], values["org"],
+                      exempt=values.get("exempt", ""))
+
+
+def test_an_import_changes_no_account_ranked_as_high_as_the_importer(
+        tree: Tree, make_member: MakeMember) -> None:
+    """A branch secretary could rewrite the county admin's phone (whose membership is in
+    her branch), a fellow admin's name, or exempt herself, by uploading a roster."""
+    county = make_member(role="county_admin")
+    secretary = make_member(role="org_admin", scope="QC-LQ")
+    fellow = make_member(role="org_admin", scope="QC-LQ")
+    plain = make_member()
+    before = state()
+    problems = refused_rows(secretary, [
+        same_row(county, phone="13812345678"), same_row(fellow, name="改名"),
+        same_row(secretary, exempt="长期外出"), same_row(plain, name="李四")], "QC-LQ")
+    assert [(p.row, p.column) for p in problems] == [(2, "党员编号"), (3, "党员编号"),
+                                                     (4, "党员编号")]
+    assert problems[0].message == (f"党员 {county.code}：这名党员的账号权限不低于您，不能由您"
+                                   "办理，请联系上级管理员")
+    assert problems[2].message == (f"党员 {secretary.code}：不能对自己的记录进行这项操作，"
+                                   "请由上级管理员办理")
+    assert state() == before
+    # Rows that change nothing pass: the whole branch, importer included, re-imports as is.
+    result = import_as(secretary, [same_row(county), same_row(fellow), same_row(secretary),
+                                   same_row(plain, name="李四")], "QC-LQ")
+    assert counts(result) == (0, 1, 3) and member(plain.code).name == "李四"
+    # The county admin manages the secretary, but neither another county admin nor herself.
+    other_county = make_member(role="county_admin")
+    assert counts(import_as(county, [same_row(secretary, name="王书记")])) == (0, 1, 0)
+    problems = refused_rows(county, [same_row(other_county, name="x"),
+                                     same_row(county, org="QC-LQ-02")])
+    assert [p.row for p in problems] == [2, 3]
+    # The command line (the server's operator) has no rank to respect.
+    assert counts(import_as(None, [same_row(county, name="县管理员")])) == (0, 1, 0)
+
+
+def test_org_admin_upload_touching_a_higher_account_is_refused(
+        client: FlaskClient, tree: Tree, make_member: MakeMember) -> None:
+    county = make_member(role="county_admin")
+    login(client, make_member(role="org_admin", scope="QC-LQ"))
+    token = admin_page_token(client)
+    response = upload(client, token, "members", csv_bytes(MEMBER_HEADER, [
+        same_row(county, phone="13812345678")]), "党员.csv")
+    assert response.status_code == 422
+    assert "这名党员的账号权限不低于您" in response.get_data(as_text=True)
+    assert member(county.code).phone == county.phone
+
+
+def test_import_messages_never_name_a_member_outside_the_subtree(
+        tree: Tree, make_member: MakeMember) -> None:
+    secretary = make_member(role="org_admin", scope="QC-LQ")
+    township = make_member("QC-SQ-01", name="外乡党员", phone="13900008888")
+    department = make_member("QC-D-RS", name="局机关党员", phone="13900007777")
+    neighbour = make_member("QC-LQ-02", name="本镇党员", phone="13900006666")
+    problems = refused_rows(secretary, [
+        member_row("N001", phone="13900008888"), member_row("N002", phone="13900007777"),
+        member_row("N003", phone="13900006666")], "QC-LQ")
+    assert [str(p) for p in problems] == [
+        "第2行 手机号：手机号 13900008888 已被其他党员使用",
+        "第3行 手机号：手机号 13900007777 已被其他党员使用",
+        f"第4行 手机号：手机号 13900006666 已被党员 {neighbour.code}（本镇党员）使用"]
+    # Naming an outside code beside the number tells nothing about whose number it is.
+    for outsider in (township, department):
+        problems = refused_rows(secretary, [same_row(outsider, phone=""),
+                                            member_row("N009", phone="13900008888")], "QC-LQ")
+        assert [str(p) for p in problems] == [
+            f"第2行 党员编号：党员 {outsider.code} 现属组织不在您管理的范围（龙泉镇党委）内",
+            "第3行 手机号：手机号 13900008888 已被其他党员使用"]
+        assert not any(name in str(p) for p in problems for name in ("外乡", "局机关", "石桥"))
+
+
+def test_imports_are_audited_with_counts_and_refusals_with_their_reason(
+        client: FlaskClient, app: Flask, tree: Tree, make_member: MakeMember,
+        tmp_path: Path) -> None:
+    admin = make_member(role="org_admin", scope="QC-LQ")
+    login(client, admin)
+    token = admin_page_token(client)
+    data = csv_bytes(MEMBER_HEADER, [member_row("N001"), member_row("N002", phone="")])
+    assert upload(client, token, "members", data, "党员.csv").status_code == 200
+    assert upload(client, token, "members", csv_bytes(MEMBER_HEADER, [
+        member_row("N003", org="QC-SQ-01")]), "外乡.csv").status_code == 422
+    path = tmp_path / "组织.csv"
+    path.write_bytes(csv_bytes(ORG_HEADER, [["QC-LQ-03", "回龙村党支部", "村党支部", "QC-LQ", ""]]))
+    assert app.test_cli_runner().invoke(args=["import-orgs", str(path)]).exit_code == 0
+    db.session.rollback()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import")
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.target_member_id, e.org_id) for e in events] == [
+        (admin.id, None, tree["QC-LQ"].id), (admin.id, None, tree["QC-LQ"].id), (None, None, None)]
+    assert events[0].detail == "党员：新增 2，更新 0，未变 0；文件 党员.csv"
+    assert events[0].after == {"kind": "members", "file": "党员.csv", "rows": 2, "added": 2,
+                               "updated": 0, "unchanged": 0, "transferred": 0}
+    assert events[1].detail == ("未导入（党员）：外乡.csv，1个问题；第2行 所在组织编码："
+                                "组织 QC-SQ-01 不在您管理的范围（龙泉镇党委）内")
+    assert events[2].actor == "命令行"
+    assert events[2].detail == "组织：新增 1，更新 0，未变 0；文件 组织.csv"
+
+
+def test_a_hostile_file_name_is_never_echoed_raw(client: FlaskClient, tree: Tree,
+                                                 make_member: MakeMember) -> None:
+    login(client, make_member(role="county_admin"))
+    token = admin_page_token(client)
+    hostile = '..\\..\\<img src=x onerror=alert(1)>\x1b[31m"\u202egpj.csv'
+    for data in (csv_bytes(MEMBER_HEADER, [member_row("N001")]),
+                 csv_bytes(MEMBER_HEADER, [member_row("N002", org="QC-XX")])):
+        html = upload(client, token, "members", data, hostile).get_data(as_text=True)
+        assert "<img" not in html and "\x1b" not in html and "\u202e" not in html
+        assert "..\\" not in html and "onerror=alert(1)_" in html
+    db.session.rollback()
+    details = db.session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.action == "import")).all()
+    assert len(details) == 2
+    assert all("<" not in d and "\x1b" not in d and ".." not in d for d in details)
+
+
+def test_an_import_records_each_member_it_changes(client: FlaskClient, tree: Tree,
+                                                  make_member: MakeMember) -> None:
+    """Exemptions and edits made by a roster are on the per-member trail too, with
+    before and after, not only in the import's counts."""
+    admin = make_member(role="org_admin", scope="QC-LQ")
+    login(client, admin)
+    token = admin_page_token(client)
+    first = csv_bytes(MEMBER_HEADER, [member_row("N001"), member_row("N002", phone="")])
+    assert upload(client, token, "members", first, "党员.csv").status_code == 200
+    second = csv_bytes(MEMBER_HEADER, [member_row("N001", exempt="长期外出"),
+                                       member_row("N002", name="李新名", phone="")])
+    assert upload(client, token, "members", second, "党员.csv").status_code == 200
+    db.session.rollback()
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_(["exemption", "member_edited"])).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.target_member_id, e.actor_id) for e in events] == [
+        ("exemption", member("N001").id, admin.id), ("member_edited", member("N002").id, admin.id)]
+    assert events[0].before == {"exempt": False, "exempt_reason": None}
+    assert events[0].after == {"exempt": True, "exempt_reason": "长期外出"}
+    assert events[1].before == {"name": "张明华"} and events[1].after == {"name": "李新名"}
+    assert events[1].target == "张明华（N002）"  # named as they were before the change

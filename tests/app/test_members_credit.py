@@ -15,6 +15,7 @@ from learning_app.credits.ledger import award, org_on
 from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models import Article, CreditEntry, Membership, Training
+from learning_app.models.types import local_today
 from learning_app.trainings.service import record_attendance
 from tests.app.conftest import csrf_from, login, site_root
 
@@ -169,9 +170,9 @@ def test_my_learning_page(client, make_member, article, tree) -> None:
     db.session.add(newer)
     award(db.session, member_id=member.id, org_id=member.org_id, source_type="reading",
           source_key="reading:liangbuchou-exit", hours=Decimal("0.5"),
-          earned_on=dt.date.today())
+          earned_on=local_today())
     award(db.session, member_id=member.id, org_id=member.org_id, source_type="training",
-          source_key="training:1", hours=Decimal("8"), earned_on=dt.date.today())
+          source_key="training:1", hours=Decimal("8"), earned_on=local_today())
     db.session.commit()
     login(client, member)
     page = client.get("/app/").get_data(as_text=True)
@@ -197,3 +198,18 @@ def test_targets_come_from_the_migration_per_category(ctx) -> None:
     assert annual_target(db.session, "member") == Decimal(32)
     assert annual_target(db.session, "secretary") == Decimal(56)
     assert annual_target(db.session, "unknown") == Decimal(32)
+
+
+def test_the_member_page_names_credit_sources_in_chinese(client, make_member, article) -> None:
+    admin = make_member(role="county_admin", scope="QC")
+    member = make_member()
+    award(db.session, member_id=member.id, org_id=member.org_id, source_type="reading",
+          source_key="reading:liangbuchou-exit", hours=Decimal("0.5"), earned_on=local_today())
+    award(db.session, member_id=member.id, org_id=member.org_id, source_type="reading",
+          source_key="reading:withdrawn-one", hours=Decimal("0.1"), earned_on=local_today())
+    db.session.commit()
+    login(client, admin)
+    page = client.get(f"/app/admin/members/{member.id}").get_data(as_text=True)
+    assert "专栏阅读" in page and "贫困户退出“两不愁三保障”标准解读" in page
+    # Never the ledger's keys, even for an article no longer on the site.
+    assert "reading:" not in page and ">reading<" not in page

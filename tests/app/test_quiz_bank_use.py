@@ -59,8 +59,8 @@ def legacy(ctx: Flask, tmp_path: Path) -> None:
 
 
 def clock(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
-    for module in ("api", "pages", "admin_views"):
-        monkeypatch.setattr(f"learning_app.quiz.{module}.utcnow", lambda: moment)
+    for module in ("quiz.api", "quiz.pages", "quiz.admin_views", "auth.views"):
+        monkeypatch.setattr(f"learning_app.{module}.utcnow", lambda: moment)
 
 
 def leaks(body: Any) -> bool:
@@ -71,14 +71,15 @@ def test_practice_feedback_never_hands_out_a_running_tests_key(
         legacy: None, client: FlaskClient, make_member: MakeMember,
         monkeypatch: pytest.MonkeyPatch) -> None:
     member = make_member()
-    headers = {"X-CSRFToken": login(client, member)}
     # Started the day before the test opens: practice on the bank is allowed then.
     clock(monkeypatch, BEFORE)
+    headers = {"X-CSRFToken": login(client, member)}
     body = client.post("/api/quiz/tests/drill/attempts", headers=headers).get_json()
     attempt_id = body["attempt_id"]
     keys = correct(attempt_id)
     # While the test runs: no feedback on any question, no resume, no new attempt.
     clock(monkeypatch, DURING)
+    headers = {"X-CSRFToken": login(client, member)}
     for position, key in keys.items():
         reply = client.put(f"/api/quiz/attempts/{attempt_id}/answers/{position}",
                            json={"response": key}, headers=headers)
@@ -96,8 +97,10 @@ def test_practice_feedback_never_hands_out_a_running_tests_key(
     assert refused.value.status == 403
     with pytest.raises(Refused):
         attempt_payload(db.session, attempt, DURING)
-    # Once the test has closed, practice gives its feedback again.
+    # Once the test has closed, practice gives its feedback again (to a sign-in of
+    # that day: sign-ins expire).
     clock(monkeypatch, AFTER)
+    headers = {"X-CSRFToken": login(client, member)}
     reply = client.put(f"/api/quiz/attempts/{attempt_id}/answers/1",
                        json={"response": keys[1]}, headers=headers).get_json()
     assert reply["feedback"]["fraction"] == 1 and reply["feedback"]["explanation"] in KEYS
@@ -157,12 +160,14 @@ def exam_taken(legacy: None, make_member: MakeMember) -> None:
 def test_an_editor_or_admin_in_the_audience_waits_for_the_close_to_see_the_analysis(
         exam_taken: None, client: FlaskClient, make_member: MakeMember,
         monkeypatch: pytest.MonkeyPatch, role: str, scope: str | None) -> None:
-    login(client, make_member(role=role, scope=scope))  # audience "all": they are in it
+    reader = make_member(role=role, scope=scope)  # audience "all": they are in it
     clock(monkeypatch, DURING)
+    login(client, reader)
     page = client.get("/app/quiz/analysis/exam")
     assert page.status_code == 403
     html = page.get_data(as_text=True)
     assert "测试结束后才能查看试题分析" in html and "单选题" not in html
     clock(monkeypatch, AFTER)
+    login(client, reader)  # sign-ins expire: a sign-in of that day
     page = client.get("/app/quiz/analysis/exam")
     assert page.status_code == 200 and "难度(通过率)" in page.get_data(as_text=True)

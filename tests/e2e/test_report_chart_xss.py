@@ -91,7 +91,7 @@ def hover_every_bar(page: Any) -> list[str]:
     """Moves the mouse over each organization's row of bars; returns each tooltip's text."""
     names = page.evaluate(f"{CHART}.getOption().yAxis[0].data")
     chart = page.locator("#chart-children")
-    chart.scroll_into_view_if_needed()
+    chart.evaluate("el => el.scrollIntoView({block: 'center'})")  # wholly in view
     box = chart.bounding_box()
     assert box and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
     seen = []

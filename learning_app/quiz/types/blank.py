@@ -61,6 +61,8 @@ class Blank(QuestionType):
             return True
         if isinstance(response, bool) or not isinstance(response, str | int | float):
             return False
+        if isinstance(response, int) and abs(response) >= 10**200:
+            return False  # str() of a huge int is refused by Python itself
         return len(str(response)) <= 200
 
     @classmethod

@@ -90,8 +90,9 @@ class MultipleChoice(QuestionType):
         if response is None:
             return True
         keys = {str(option["key"]) for option in presented.get("options") or []}
-        return (isinstance(response, list) and len(set(response)) == len(response)
-                and all(isinstance(item, str) and item in keys for item in response))
+        return (isinstance(response, list)
+                and all(isinstance(item, str) and item in keys for item in response)
+                and len(set(response)) == len(response))
 
     @classmethod
     def grade(cls, question: dict[str, Any], response: Any) -> float:
@@ -159,7 +160,9 @@ class Judge(QuestionType):
 
     @classmethod
     def valid_response(cls, presented: dict[str, Any], response: Any) -> bool:
-        return response is None or isinstance(response, bool) or response in cls.TEXTS
+        # A wrong JSON shape (a list, an object) is simply not an answer.
+        return response is None or isinstance(response, bool) or (
+            isinstance(response, str) and response in cls.TEXTS)
 
     @classmethod
     def keyed_statements(cls, question: dict[str, Any]) -> list[str]:

@@ -1,0 +1,2 @@
+"""Operations: backups and restores (``flask backup``, ``flask restore``) and the
+health check behind ``/api/ping``."""
