@@ -5,6 +5,17 @@ from learning_app.models.auth import ActivationCode, SignIn, ThrottleCounter
 from learning_app.models.content import Article
 from learning_app.models.ledger import CreditEntry, CreditTarget
 from learning_app.models.members import Member, Membership
+from learning_app.models.newsroom import (
+    LevelReviewer,
+    NewsArticle,
+    NewsMedia,
+    NewsRevision,
+    NewsroomSetting,
+    NewsStep,
+    ReviewLevel,
+    SensitiveWord,
+    SiteBuild,
+)
 from learning_app.models.orgs import Organization
 from learning_app.models.quiz import (
     Attempt,
@@ -37,8 +48,14 @@ __all__ = [
     "AuditEvent",
     "CreditEntry",
     "CreditTarget",
+    "LevelReviewer",
     "Member",
     "Membership",
+    "NewsArticle",
+    "NewsMedia",
+    "NewsRevision",
+    "NewsStep",
+    "NewsroomSetting",
     "Organization",
     "QuestionVersion",
     "QuizBank",
@@ -53,7 +70,10 @@ __all__ = [
     "ReportMemberStats",
     "ReportOrgStats",
     "ReportPeriod",
+    "ReviewLevel",
+    "SensitiveWord",
     "SignIn",
+    "SiteBuild",
     "TestOverride",
     "TestOverrideChange",
     "ThrottleCounter",

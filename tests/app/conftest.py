@@ -82,12 +82,16 @@ def audit_log_unlocked(conn: Connection) -> Iterator[None]:
             conn.execute(text(sql))
 
 
+# Reference data the migrations seed; tests that change it put it back.
+SEEDED = frozenset({"credit_targets", "newsroom_levels", "newsroom_settings"})
+
+
 def empty_database(app: Flask) -> None:
     """Delete every row, except the reference data seeded by the migrations."""
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)
-                  if t.name != "credit_targets"]
+                  if t.name not in SEEDED]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
