@@ -20,14 +20,19 @@ install: $(STAMP)
 site: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
-## run: build the site, set up instance/portal.db (demo data loaded once) and serve
-##      site + app on one origin at http://127.0.0.1:8000
-run: site
+## run: set up instance/portal.db (demo data loaded once), build the site into
+##      instance/site-live (flask build-site), start the newsroom's job runner, and serve
+##      site + app on one origin at http://127.0.0.1:8000. Its builds register new
+##      article ids in instance/article-ids, not the tracked content/.article-ids
+run: export SITE_REGISTRY := instance/article-ids
+run: $(STAMP)
 	$(BIN)/flask --app learning_app db upgrade
-	$(BIN)/flask --app learning_app sync-content site/learning-manifest.json
+	$(BIN)/flask --app learning_app build-site
 	$(BIN)/flask --app learning_app load-quizzes quizzes
 	$(BIN)/flask --app learning_app load-demo
 	@echo "Serving the portal at http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/flask --app learning_app newsroom-runner & runner=$$!; \
+	trap 'kill $$runner 2>/dev/null; wait $$runner' EXIT; \
 	$(BIN)/gunicorn -w 2 -b 127.0.0.1:8000 "learning_app:create_app()"
 
 ## preview: live-reloading editor preview, scheduled articles included

@@ -33,7 +33,9 @@ import yaml
 from site_builder.navigation import NAV_ISSUES
 
 ROOT = Path(__file__).resolve().parents[1]
-TODAY = dt.date(2026, 12, 1)  # the real content is published up to this day
+# The build day, pinned. The committed registry may list ids of articles dated
+# later: a build before their day treats them as scheduled, not as gone.
+TODAY = dt.date(2026, 12, 1)
 CATEGORIES = ["knowledge", "measures", "cases"]
 DEPARTMENTS = ["县乡村振兴局", "县农业农村局", "县人社局", "县医保局", "县住建局", "县委组织部"]
 TAGS = ["精准扶贫", "产业扶贫", "就业帮扶", "教育帮扶", "健康帮扶", "住房安全", "防返贫监测",
@@ -161,6 +163,7 @@ def main() -> None:
 
     env = dict(os.environ, SITE_TODAY=TODAY.isoformat(), SITE_PREVIEW="false",
                NO_MKDOCS_2_WARNING="1")
+    env.pop("SITE_REGISTRY", None)  # new ids go into the temporary copy's registry
     with tempfile.TemporaryDirectory(prefix="dj-bench-") as tmp:
         project = Path(tmp) / "ours"
         shutil.copytree(ROOT / "content", project / "content")

@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from learning_app.errors import register_error_handlers
     from learning_app.imports.views import bp as admin_imports_bp
     from learning_app.me.views import bp as me_bp
+    from learning_app.newsroom.views import bp as newsroom_bp
     from learning_app.ops.cli import bp as ops_bp
     from learning_app.quiz.admin_views import bp as quiz_admin_bp
     from learning_app.quiz.api import bp as quiz_api_bp
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(activation_bp)
     app.register_blueprint(ops_bp)  # commands only: backup, restore
+    app.register_blueprint(newsroom_bp)
     register_error_handlers(app)
     security_headers.init_app(app)
     input_guard.init_app(app)

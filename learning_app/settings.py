@@ -70,7 +70,23 @@ def load(instance: Path, root: Path) -> dict[str, Any]:
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": database_url(instance),
-        "SITE_DIR": os.environ.get("SITE_DIR", str(root / "site")),
+        # The site served at /: a symlink to the live build, which newsroom builds
+        # (newsroom/builds.py, `flask build-site`) switch atomically; builds live in
+        # SITE_BUILDS_DIR (default: site-builds/ beside it). Until the first build,
+        # the app serves SITE_FALLBACK_DIR, `make site`'s site/, if SITE_DIR is unset.
+        "SITE_DIR": os.environ.get("SITE_DIR", str(instance / "site-live")),
+        "SITE_FALLBACK_DIR": None if os.environ.get("SITE_DIR") else str(root / "site"),
+        "SITE_BUILDS_DIR": os.environ.get("SITE_BUILDS_DIR", ""),
+        "SITE_BUILD_TIMEOUT": float(os.environ.get("SITE_BUILD_TIMEOUT", "3600")),
+        # What the newsroom publishes into and builds: the MkDocs project's content.
+        "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(root / "content")),
+        "MKDOCS_CONFIG": os.environ.get("MKDOCS_CONFIG", str(root / "mkdocs.yml")),
+        # The newsroom's job runner (newsroom/jobs.py): Huey on SQLite in instance/,
+        # or on Redis with HUEY_REDIS_URL; HUEY_IMMEDIATE=1 runs jobs in the caller.
+        "HUEY_REDIS_URL": os.environ.get("HUEY_REDIS_URL", ""),
+        "HUEY_SQLITE_PATH": os.environ.get("HUEY_SQLITE_PATH",
+                                           str(instance / "newsroom-jobs.db")),
+        "HUEY_IMMEDIATE": os.environ.get("HUEY_IMMEDIATE", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from site_builder.errors import SourceError
-from site_builder.frontmatter import CATEGORIES, ID_PATTERN, parse_article
+from site_builder.frontmatter import CATEGORIES, CATEGORY_CHOICES, ID_PATTERN, parse_article
 
 SECTIONS: dict[str, str] = {
     "policy": "政策解读",
@@ -136,20 +136,21 @@ def load_article(
     if section == "column":
         match = _ISSUE.match(src_uri)
         if match is None:
-            errors.append(SourceError(src_uri, 1, "issue", "column articles live in "
-                                      "column/YYYY-MM/, one folder per issue"))
+            errors.append(SourceError(src_uri, 1, "issue", "专栏文章应放在 column/YYYY-MM/ "
+                                      "下，每期一个文件夹"))
         else:
             issue = f"{match.group(1)}-{match.group(2)}"
         if meta.category is None:
             errors.append(SourceError(src_uri, start, "category",
-                                      "required in the column: knowledge, measures or cases"))
+                                      f"专栏文章必填，应为 {CATEGORY_CHOICES}之一"))
     elif meta.category is not None:
         errors.append(SourceError(src_uri, parsed.key_lines["category"], "category",
-                                  "no category outside column/ (only column articles have one)"))
+                                  "只有专栏（column/）文章有分类，这里不能填"))
     article_id = meta.id or default_id(src_uri)
     if not re.match(ID_PATTERN, article_id):
         errors.append(SourceError(src_uri, start, "id",
-                                  f"an explicit id: the file name gives {article_id!r}"))
+                                  f"应填写 id（小写字母、数字和连字符）：由文件名得到的"
+                                  f"“{article_id}”不能用"))
     if errors:
         return None, errors
     stats = reading_stats(parsed.body)
@@ -184,14 +185,25 @@ def load_articles(
         errors += problems
         if article is not None:
             articles.append(article)
-    owner: dict[str, Article] = {}
-    for article in sorted(articles, key=lambda a: a.src_uri):
-        first = owner.setdefault(article.id, article)
-        if first is not article:
+    return articles, errors + duplicate_ids(articles)
+
+
+def duplicate_ids(articles: Iterable[Article]) -> list[SourceError]:
+    """Every article whose id another one carries too, each naming the others.
+
+    Both sides are reported, so the answer doesn't depend on which file sorts
+    first: a draft checked alone hears the same as in the build.
+    """
+    holders: dict[str, list[str]] = {}
+    for article in articles:
+        holders.setdefault(article.id, []).append(article.src_uri)
+    errors = []
+    for article in articles:
+        others = sorted(src for src in holders[article.id] if src != article.src_uri)
+        if others:
             errors.append(SourceError(article.src_uri, article.id_line, "id",
-                                      f"a unique id: {article.id!r} is already used by "
-                                      f"{first.src_uri}"))
-    return articles, errors
+                                      f"id 应唯一：“{article.id}”已被 {'、'.join(others)} 使用"))
+    return errors
 
 
 def newest_first(articles: Iterable[Article]) -> list[Article]:

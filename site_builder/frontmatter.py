@@ -1,7 +1,8 @@
 """Parse and validate article front matter (DESIGN.md, contract 1).
 
-Every error carries the line of the offending key, so the editor sees
-``column/2026-11/x.md:4: category: one of knowledge, measures, cases``.
+Every error carries the line of the offending key and says, in Chinese, what
+was expected, so the editor (or the newsroom, next to the field) sees
+``column/2026-11/x.md:4: category: 应为 knowledge（扶贫知识）…之一``.
 """
 
 from __future__ import annotations
@@ -89,15 +90,16 @@ class ParsedSource:
     key_lines: dict[str, int]
 
 
+CATEGORY_CHOICES = "knowledge（扶贫知识）、measures（部门措施）、cases（先进案例）"
 _EXPECTED: dict[str, str] = {
-    "title": "a non-empty text of at most 120 characters",
-    "date": "a date as YYYY-MM-DD",
-    "category": "one of knowledge (扶贫知识), measures (部门措施), cases (先进案例)",
-    "department": "a text naming the publishing department",
-    "tags": "a list of non-empty texts, e.g. [精准扶贫, 产业扶贫]",
-    "summary": "a text of at most 300 characters",
-    "credit": "a number of 学时 greater than 0 and at most 10",
-    "id": "lowercase letters, digits and single hyphens, e.g. liangbuchou-exit",
+    "title": "应为不超过 120 字的标题，不能为空",
+    "date": "应为 YYYY-MM-DD 格式的日期，如 2026-12-01",
+    "category": f"应为 {CATEGORY_CHOICES}之一",
+    "department": "应为发布部门的名称（文字）",
+    "tags": "应为不空的文字列表，如 [精准扶贫, 产业扶贫]",
+    "summary": "应为不超过 300 字的摘要",
+    "credit": "应为学时数，大于 0 且不超过 10",
+    "id": "应由小写字母、数字和单个连字符组成，如 liangbuchou-exit",
 }
 
 
@@ -124,7 +126,8 @@ def parse_article(path: str, source: str) -> tuple[ParsedSource | None, list[Sou
     """Validate one article's front matter; return it or the errors found."""
     text, body, start, body_line = split_front_matter(source)
     if text is None:
-        return None, [SourceError(path, 1, "front matter", "a YAML block between --- lines")]
+        return None, [SourceError(path, 1, "front matter",
+                                  "文件开头应有两行 --- 夹住的 YAML 块（标题、日期等）")]
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = _construct(node)
@@ -134,14 +137,14 @@ def parse_article(path: str, source: str) -> tuple[ParsedSource | None, list[Sou
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = start + mark.line if mark is not None else start
-        problem = getattr(exc, "problem", None) or "valid YAML"
-        return None, [SourceError(path, line, "front matter", f"valid YAML ({problem})")]
+        problem = getattr(exc, "problem", None) or "无法解析"
+        return None, [SourceError(path, line, "front matter", f"YAML 格式有误（{problem}）")]
     if not isinstance(data, dict) or node is None:
-        return None, [SourceError(path, start, "front matter", "a mapping of key: value")]
+        return None, [SourceError(path, start, "front matter", "应为“键: 值”的列表")]
     key_lines = _key_lines(node, start)
     duplicates = _duplicate_keys(node, start)
     if duplicates:
-        return None, [SourceError(path, line, key, "to appear once") for key, line in duplicates]
+        return None, [SourceError(path, line, key, "只能出现一次") for key, line in duplicates]
     try:
         meta = FrontMatter.model_validate(data)
     except ValidationError as exc:
@@ -164,7 +167,7 @@ def _value_errors(path: str, node: yaml.Node, start: int) -> list[SourceError]:
         except ValueError:
             field = str(key.value)
             line = start + key.start_mark.line
-            errors.append(SourceError(path, line, field, _EXPECTED.get(field, "a valid value")))
+            errors.append(SourceError(path, line, field, _EXPECTED.get(field, "值无效")))
     return errors
 
 
@@ -185,7 +188,7 @@ def _to_source_error(
     line = key_lines.get(field, start)
     if err["type"] == "extra_forbidden":
         allowed = ", ".join(FrontMatter.model_fields)
-        return SourceError(path, line, field, f"a known key (unknown key; allowed: {allowed})")
+        return SourceError(path, line, field, f"不认识的键（可用的键：{allowed}）")
     if err["type"] == "missing":
-        return SourceError(path, start, field, f"required: {_EXPECTED[field]}")
+        return SourceError(path, start, field, f"必填，{_EXPECTED[field]}")
     return SourceError(path, line, field, _EXPECTED.get(field, err["msg"]))

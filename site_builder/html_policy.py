@@ -24,8 +24,10 @@ from typing import Any
 import markdown as markdown_lib
 import nh3
 from markupsafe import Markup, escape
+from pymdownx import slugs
 
 from site_builder.errors import SourceError
+from site_builder.frontmatter import split_front_matter
 
 ALLOWED_TAGS = frozenset({
     # what Python-Markdown and its extensions (tables, toc, admonition,
@@ -220,9 +222,15 @@ def check_html(html: str) -> list[HtmlProblem]:
 
 
 def site_markdown() -> markdown_lib.Markdown:
-    """A Markdown renderer configured as the site's (for callers outside MkDocs)."""
+    """A Markdown renderer configured as the site's (for callers outside MkDocs).
+
+    Headings get mkdocs.yml's ids: the default slugify turns a Chinese heading
+    into ``_1``, an id the rule refuses, where the site writes ``小标题``.
+    """
+    configs = {**MARKDOWN_CONFIGS,
+               "toc": {"permalink": False, "slugify": slugs.slugify(case="lower")}}
     return markdown_lib.Markdown(extensions=list(MARKDOWN_EXTENSIONS),
-                                 extension_configs=MARKDOWN_CONFIGS)
+                                 extension_configs=configs)
 
 
 def locate(problems: list[HtmlProblem], source: str, first_line: int = 1
@@ -257,6 +265,14 @@ def check_markdown(text: str, *, first_line: int = 1,
     md = renderer or site_markdown()
     md.reset()
     return locate(check_html(md.convert(text)), text, first_line)
+
+
+def check_source(path: str, source: str, renderer: markdown_lib.Markdown | None = None
+                 ) -> list[SourceError]:
+    """A whole file of ``content/`` (front matter, then Markdown) as build errors."""
+    _yaml, body, _start, body_line = split_front_matter(source)
+    return source_errors(path, check_markdown(body, first_line=body_line, renderer=renderer),
+                         body_line)
 
 
 def source_errors(path: str, problems: list[HtmlProblem], default_line: int

@@ -15,8 +15,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from site_builder import csp, html_policy, plan_facts, registry
-from site_builder.articles import Article, is_article_path, load_articles
+from site_builder import csp, drafts, html_policy, plan_facts, registry
+from site_builder.articles import Article, is_article_path
 from site_builder.booklet import QrCodes, booklet_markdown, fill_booklet, qr_figure
 from site_builder.config import SiteBuilderConfig
 from site_builder.errors import ContentError, SourceError
@@ -95,27 +95,40 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     @event_priority(-50)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         pages = {f.src_uri: f for f in files.documentation_pages() if is_article_path(f.src_uri)}
-        articles, errors = load_articles(
-            ((src, f.content_string) for src, f in sorted(pages.items())),
-            url_of=lambda src: pages[src].url,
-        )
-        errors += self._plan_conflicts(files, articles, Path(config.docs_dir))
-        if not self.config.preview:
-            # Scheduled articles go live without a build of their own: check them now.
-            errors += self._html_problems_ahead(
-                [(a.src_uri, pages[a.src_uri].content_string) for a in articles
-                 if not a.published_on(self.today)], config)
-        published = [a for a in articles if a.published_on(self.today)]
-        registry_path = Path(config.docs_dir) / self.config.registry
-        registered, registry_errors = registry.load_file(registry_path)
-        result = registry.check(registered, published)
-        errors += registry_errors + result.errors
+        docs_dir = Path(config.docs_dir)
+        facts_file = files.get_file_from_path(plan_facts.PLAN_FACTS)
+        plan: plan_facts.PlanFacts | None = None
+        errors: list[SourceError] = []
+        if facts_file is not None:  # a site without the county plan: a benchmark's
+            files.remove(facts_file)  # the build's input, not a page of the site
+            plan, errors = drafts.load_plan(docs_dir)
+        project_dir = (Path(config.config_file_path).parent if config.config_file_path
+                       else Path.cwd())
+        registry_files = registry.locate(docs_dir, project_dir=project_dir,
+                                         name=self.config.registry)
+        registered, registry_errors = registry.load(registry_files)
+        preview = self.config.preview
+        # The same checks as a newsroom draft's (drafts.check_draft). Scheduled
+        # articles go live without a build of their own: their HTML is checked now.
+        checked = drafts.check_content(
+            {src: f.content_string for src, f in pages.items()},
+            today=self.today, registered=registered, plan=plan,
+            rendered=lambda article: preview or article.published_on(self.today),
+            markdown=lambda: markdown_lib.Markdown(extensions=config.markdown_extensions,
+                                                   extension_configs=config.mdx_configs),
+            url_of=lambda src: pages[src].url)
+        errors += registry_errors + checked.errors
         if errors:
             raise PluginError(ContentError(errors).render())
-        if result.changed:
-            registry_path.write_text(registry.render(result.entries), encoding="utf-8")
-            log.info("Registered %d new article id(s) in %s: commit it with the content",
-                     len(result.added), registry_path)
+        result = checked.registry
+        if result.changed and registry.save(registry_files, result.entries):
+            if registry_files.separate:
+                log.info("Registered %d new article id(s) in %s (%s; not committed)",
+                         len(result.added), registry_files.target, registry.ENV)
+            else:
+                log.info("Registered %d new article id(s) in %s: commit it with the content",
+                         len(result.added), registry_files.target)
+        articles, published = checked.articles, checked.published
 
         visible = published
         if self.config.preview:
@@ -152,40 +165,6 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             config.nav = build_nav(list(issues), has_home=files.get_file_from_path(
                 "index.md") is not None)
         return files
-
-    def _plan_conflicts(self, files: Files, articles: list[Article], docs_dir: Path
-                        ) -> list[SourceError]:
-        """Every article, scheduled ones too, against the plan's figures; the facts
-        file itself is the build's input, not a page of the site."""
-        facts_file = files.get_file_from_path(plan_facts.PLAN_FACTS)
-        if facts_file is None:
-            return []  # a site without the county plan (e.g. a benchmark's synthetic one)
-        files.remove(facts_file)
-        try:
-            plan = plan_facts.load(docs_dir)
-        except ContentError as exc:
-            return exc.errors
-        found: list[SourceError] = []
-        for article in articles:
-            source = files.get_file_from_path(article.src_uri)
-            if source is not None:
-                found += plan_facts.check_markdown(plan, article.src_uri, source.content_string,
-                                                   near=article.date)
-        return found
-
-    def _html_problems_ahead(self, sources: list[tuple[str, str]], config: MkDocsConfig
-                             ) -> list[SourceError]:
-        if not sources:
-            return []
-        renderer = markdown_lib.Markdown(extensions=config.markdown_extensions,
-                                         extension_configs=config.mdx_configs)
-        found: list[SourceError] = []
-        for src_uri, source in sources:
-            _yaml, body, _start, body_line = split_front_matter(source)
-            problems = html_policy.check_markdown(body, first_line=body_line,
-                                                  renderer=renderer)
-            found += html_policy.source_errors(src_uri, problems, body_line)
-        return found
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         for item in nav.items:

@@ -245,8 +245,8 @@ def test_bad_front_matter_fails_the_build_with_path_line_and_field(make_project)
     })
     result = mkdocs_build(project, today=TODAY)
     assert result.returncode != 0
-    assert "column/2026-11/bad.md:4: category: one of knowledge (扶贫知识)" in result.stderr
-    assert "news/worse.md:4: author: a known key" in result.stderr
+    assert "column/2026-11/bad.md:4: category: 应为 knowledge（扶贫知识）" in result.stderr
+    assert "news/worse.md:4: author: 不认识的键" in result.stderr
     assert not (project / "site" / "learning-manifest.json").exists()
 
 
@@ -257,7 +257,7 @@ def test_a_published_id_that_disappears_fails_the_build(tmp_path: Path) -> None:
     (project / "content/column/2026-11/minzheng-doudi.md").unlink()
     result = mkdocs_build(project, today=TODAY)
     assert result.returncode != 0
-    assert ("column/2026-11/minzheng-doudi.md:1: id: published id 'minzheng-doudi' to stay"
+    assert ("column/2026-11/minzheng-doudi.md:1: id: 已发布的 id“minzheng-doudi”应保留"
             in result.stderr)
     registry = project / "content/.article-ids"
     text = registry.read_text(encoding="utf-8").replace(

@@ -26,6 +26,14 @@ ACTIONS: dict[str, str] = {
     "override_removed": "取消考试安排调整",
     "regrade": "更正评分",
     "bank_import": "导入题库",
+    # the newsroom (在线采编)
+    "news_submit": "稿件送审",
+    "news_approve": "稿件审核通过或签发",
+    "news_return": "稿件退回修改",
+    "news_edit": "修改送审或已签发的稿件",
+    "news_publish": "稿件上线",
+    "news_withdraw": "撤稿",
+    "news_config": "设置在线采编（审核级别、错敏词、更新时限）",
     # data leaving the system
     "export": "导出数据",
     # operations

@@ -18,13 +18,16 @@ class Role:
     admin: bool = False  # organizations, members, trainings, imports, reports of a subtree
     editor: bool = False  # articles and item analysis
     whole_county: bool = False  # the subtree is the whole county, whatever scope_org says
+    # the newsroom's setup: review levels and their members, 错敏词, freshness thresholds
+    newsroom_admin: bool = False
 
 
 ROLES: dict[str, Role] = {role.name: role for role in (
     Role("member", "党员", 0),
     Role("editor", "宣传编辑", 1, editor=True),
     Role("org_admin", "组织管理员", 2, admin=True),
-    Role("county_admin", "县委组织部管理员", 3, admin=True, editor=True, whole_county=True),
+    Role("county_admin", "县委组织部管理员", 3, admin=True, editor=True, whole_county=True,
+         newsroom_admin=True),
 )}
 MEMBER = ROLES["member"]
 ADMIN_ROLES = tuple(name for name, role in ROLES.items() if role.admin)

@@ -11,6 +11,7 @@ too; only the header can forbid framing.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from learning_app.security_headers import HSTS, is_app_path
 bp = Blueprint("site", __name__)
 
 CSP_FILE = "csp.txt"
+_ROOT_KEY = "dangjian.site_root"  # the request's build (site_root)
 # A site built before the policy existed: no inline script at all (Material's
 # theme scripts then fail, visibly, rather than anything running unchecked).
 FALLBACK_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -46,13 +48,27 @@ def site_policy(root: Path) -> str:
     return _read_policy(str(path), mtime) or FALLBACK_CSP
 
 
+def site_root() -> Path:
+    """The build to serve this request from, resolved once: SITE_DIR is a symlink
+    the newsroom switches (newsroom/builds.py), and a request must not start in
+    one build and finish in the next. Before the first newsroom build, `make site`'s
+    site/ (SITE_FALLBACK_DIR) when SITE_DIR was left unset."""
+    root = request.environ.get(_ROOT_KEY)
+    if root is None:
+        configured = current_app.config["SITE_DIR"]
+        fallback = current_app.config.get("SITE_FALLBACK_DIR")
+        if fallback and not os.path.lexists(configured):
+            configured = fallback
+        root = request.environ[_ROOT_KEY] = Path(configured).resolve()
+    return root  # type: ignore[no-any-return]
+
+
 @bp.after_request
 def site_headers(response: Response) -> Response:
     if is_app_path(request.path):
         return response  # a 404 under /app/ or /api/ gets the app's own headers
     headers = response.headers
-    headers.setdefault("Content-Security-Policy",
-                       site_policy(Path(current_app.config["SITE_DIR"])))
+    headers.setdefault("Content-Security-Policy", site_policy(site_root()))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "SAMEORIGIN")
@@ -66,9 +82,9 @@ def site_headers(response: Response) -> Response:
 def page(path: str) -> Any:
     if path.startswith(("app/", "api/")):
         abort(404)
-    root = Path(current_app.config["SITE_DIR"])
+    root = site_root()
     target = (root / path).resolve()
-    if not target.is_relative_to(root.resolve()):
+    if not target.is_relative_to(root):
         abort(404)
     if target.is_dir():
         if path and not path.endswith("/"):

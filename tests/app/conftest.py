@@ -50,10 +50,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     site = tmp_path_factory.mktemp("site")
     (site / "index.html").write_text("<h1>site</h1>", encoding="utf-8")
+    newsroom = tmp_path_factory.mktemp("newsroom")  # never the tracked content/ or instance/
+    (newsroom / "content").mkdir()
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SITE_DIR": str(site),
+        "CONTENT_DIR": str(newsroom / "content"),
+        "HUEY_SQLITE_PATH": str(newsroom / "jobs.db"),
+        "HUEY_IMMEDIATE": True,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 64,
         "SECRET_KEY": "test-secret",

@@ -1,0 +1,1 @@
+"""The newsroom: web drafting, graded review, media and publishing of site articles."""
