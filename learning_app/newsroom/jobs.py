@@ -100,6 +100,9 @@ def make_jobs(app: Flask, *, immediate: bool | None = None,
             private_instance(filename.parent)
         huey = SqliteHuey(QUEUE_NAME, filename=str(filename), results=False,
                           immediate=immediate)
+    # Huey decides whether a task is due by its own clock (naive UTC, as ours): give
+    # it ours, so an injected clock and the runner agree on what time it is.
+    huey._get_timestamp = clock  # type: ignore[method-assign]
 
     def drain() -> list[int]:
         return builds.run_pending(db.session, builds.SiteLayout.from_config(app.config),

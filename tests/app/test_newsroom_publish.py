@@ -344,7 +344,7 @@ def test_a_scheduled_article_goes_live_at_its_time(
         ("newsroom.go_live", ("2026-12-20",), eta)]
 
     # A build a moment before midnight in Beijing still leaves it out.
-    clock.now = eta - dt.timedelta(seconds=2)
+    clock.now = eta - dt.timedelta(minutes=5)  # the clock ticks a second per reading
     runner.request_build(db.session, "别的稿件")
     db.session.commit()  # a fresh snapshot: what the job wrote
     assert db.session.get(NewsArticle, pk).state == "scheduled"
