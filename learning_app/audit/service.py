@@ -38,6 +38,22 @@ def client_address() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+def _who_when_where(actor: Member | None, actor_label: str | None,
+                    at: dt.datetime | None) -> dict[str, Any]:
+    """The columns every event of one action shares: who (as named now), when, from where."""
+    actor = actor or _current_actor()
+    label = actor_label or (member_label(actor) if actor else
+                            (COMMAND_LINE if not has_request_context() else "未登录"))
+    return {"at": at or utcnow(), "actor_id": actor.id if actor else None,
+            "actor": label[:120], "address": client_address() or None}
+
+
+def _check_actions(actions: set[str]) -> None:
+    unknown = actions - set(ACTIONS)
+    if unknown:
+        raise ValueError(f"unknown audit actions {sorted(unknown)}: add them to audit/actions.py")
+
+
 def record(session: Session, action: str, *, actor: Member | None = None,
            actor_label: str | None = None, target: Member | None = None,
            target_label: str | None = None, org_id: int | None = None,
@@ -47,21 +63,14 @@ def record(session: Session, action: str, *, actor: Member | None = None,
 
     The actor defaults to the signed-in member, or "命令行" outside a request;
     ``before``/``after`` are JSON-able dicts of what changed."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}: add it to audit/actions.py")
-    actor = actor or _current_actor()
+    _check_actions({action})
+    label = target_label or (member_label(target) if target else None)
     event = AuditEvent(
-        at=at or utcnow(), action=action,
-        actor_id=actor.id if actor else None,
-        actor=(actor_label or (member_label(actor) if actor else
-                               (COMMAND_LINE if not has_request_context() else "未登录")))[:120],
+        action=action, **_who_when_where(actor, actor_label, at),
         target_member_id=target.id if target else None,
-        target=(target_label or (member_label(target) if target else None) or None),
+        target=label[:200] if label else None,
         org_id=org_id if org_id is not None else (target.org_id if target else None),
-        address=(client_address() or None), before=before, after=after,
-        detail=detail[:500] if detail else None)
-    if event.target:
-        event.target = event.target[:200]
+        before=before, after=after, detail=detail[:500] if detail else None)
     session.add(event)
     return event
 
@@ -75,16 +84,8 @@ def record_many(session: Session, events: list[dict[str, Any]], *,
     the same for all, as ``record`` would set them."""
     if not events:
         return
-    unknown = {event["action"] for event in events} - set(ACTIONS)
-    if unknown:
-        raise ValueError(f"unknown audit actions {sorted(unknown)}: add them to audit/actions.py")
-    actor = actor or _current_actor()
-    common = {
-        "at": at or utcnow(), "actor_id": actor.id if actor else None,
-        "actor": (member_label(actor) if actor else
-                  (COMMAND_LINE if not has_request_context() else "未登录"))[:120],
-        "address": client_address() or None,
-    }
+    _check_actions({event["action"] for event in events})
+    common = _who_when_where(actor, None, at)
     rows = [{"target_member_id": None, "target": None, "org_id": None, "before": None,
              "after": None, "detail": None, **common, **event} for event in events]
     for row in rows:
