@@ -22,10 +22,15 @@ site: $(STAMP)
 
 ## run: set up instance/portal.db (demo data loaded once), build the site into
 ##      instance/site-live (flask build-site), start the newsroom's job runner, and serve
-##      site + app on one origin at http://127.0.0.1:8000. Its builds register new
-##      article ids in instance/article-ids, not the tracked content/.article-ids
+##      site + app on one origin at http://127.0.0.1:8000. It works on a copy of content/
+##      in instance/content (made on the first run: articles published from the web go
+##      there), and its builds register new ids in instance/article-ids: the clone's
+##      tracked tree is never written. Remove instance/ to start again from content/.
 run: export SITE_REGISTRY := instance/article-ids
+run: export CONTENT_DIR := $(CURDIR)/instance/content
 run: $(STAMP)
+	test -d instance/content || (mkdir -p instance && cp -a content instance/content.tmp \
+	  && mv instance/content.tmp instance/content)
 	$(BIN)/flask --app learning_app db upgrade
 	$(BIN)/flask --app learning_app build-site
 	$(BIN)/flask --app learning_app load-quizzes quizzes
@@ -50,6 +55,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/site_build.py --n 1000
 	$(BIN)/python bench/site_build.py --n 5000
+	$(BIN)/python bench/publish.py --articles 1000 --repeat 3
+	$(BIN)/python bench/publish.py --articles 5000
 	$(BIN)/python bench/import_members.py --n 100000
 	$(BIN)/python bench/heartbeat.py --clients 50 --db sqlite
 	$(BIN)/python bench/heartbeat.py --clients 50 --db postgres

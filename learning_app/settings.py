@@ -81,6 +81,9 @@ def load(instance: Path, root: Path) -> dict[str, Any]:
         # What the newsroom publishes into and builds: the MkDocs project's content.
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(root / "content")),
         "MKDOCS_CONFIG": os.environ.get("MKDOCS_CONFIG", str(root / "mkdocs.yml")),
+        # Each publish and withdrawal also a git commit in CONTENT_DIR's work tree
+        # (newsroom/git_record.py); off by default, in the demo and in tests.
+        "NEWSROOM_GIT_COMMIT": os.environ.get("NEWSROOM_GIT_COMMIT", "") == "1",
         # The newsroom's job runner (newsroom/jobs.py): Huey on SQLite in instance/,
         # or on Redis with HUEY_REDIS_URL; HUEY_IMMEDIATE=1 runs jobs in the caller.
         "HUEY_REDIS_URL": os.environ.get("HUEY_REDIS_URL", ""),

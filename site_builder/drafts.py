@@ -21,6 +21,7 @@ are Chinese; ``str(error)`` is the build's ``path:line: field: message``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -31,6 +32,7 @@ from site_builder import html_policy, plan_facts
 from site_builder import registry as registry_ids
 from site_builder.articles import Article, directory_url, is_article_path, load_articles
 from site_builder.errors import ContentError, SourceError
+from site_builder.frontmatter import parse_article
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,14 @@ def content_sources(content_dir: Path) -> dict[str, str]:
 
 def path_problem(path: str) -> SourceError | None:
     """Where a web-authored article may be written: a plain relative path of an
-    article (policy/…, news/…, column/YYYY-MM/…), nothing that climbs out."""
+    article (policy/…, news/…, column/YYYY-MM/…), nothing that climbs out, and not
+    the page the build generates there (an issue's booklet.md would be replaced
+    by the booklet, the article's id pointing at it)."""
     parts = PurePosixPath(path).parts
     if (not path or "\\" in path or path.startswith("/") or path != PurePosixPath(path).as_posix()
             or any(part in (".", "..") or part.startswith(".") for part in parts)
-            or not is_article_path(path)):
+            or not is_article_path(path)
+            or (len(parts) == 3 and parts[0] == "column" and parts[2] == "booklet.md")):
         return SourceError(path or "?", 1, "path",
                            "文章应放在 policy/、news/ 或 column/YYYY-MM/ 下，文件名以 .md 结尾")
     return None
@@ -134,5 +139,32 @@ def check_draft(text: str, *, path: str, content_dir: Path, today: dt.date,
     checked = check_content(sources, today=today, registered=registry, plan=plan,
                             bodies={path})
     # Other files' problems are theirs; site-wide ones stop this draft's build too.
-    return sorted(site_wide + [e for e in checked.errors if e.path == path])
+    return sorted(site_wide + [e for e in checked.errors if e.path == path]
+                  + control_characters(path, text))
+
+
+# Invisible control characters (a page break pasted from a word processor):
+# the site's feeds are XML, which can't hold them, and a tag names a file, so the
+# build would stop on them, every later build too. Tab and line breaks are text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL_MESSAGE = ("含有看不见的控制字符（常见于从其他软件复制粘贴的文字），网站无法发布，"
+                    "请删除后重新输入")
+
+
+def control_characters(path: str, text: str) -> list[SourceError]:
+    """An error for each front matter text and for the body of ``text`` that holds
+    a control character (YAML writes them as escapes: the values are looked at)."""
+    parsed, _errors = parse_article(path, text)
+    if parsed is None:
+        return []  # the front matter's own errors are reported already
+    errors = []
+    for key, value in parsed.meta.model_dump().items():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and _CONTROL.search(v) for v in values):
+            errors.append(SourceError(path, parsed.key_lines.get(key, 1), key, _CONTROL_MESSAGE))
+    found = _CONTROL.search(parsed.body)
+    if found is not None:
+        line = parsed.body_line + parsed.body.count("\n", 0, found.start())
+        errors.append(SourceError(path, line, "html", _CONTROL_MESSAGE))
+    return errors
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from feedgen.feed import FeedGenerator
 
@@ -35,7 +36,9 @@ def rss(section: str, articles: list[Article], site_name: str, site_url: str,
         entry.guid(base + article.url, permalink=True)
         entry.title(article.title)
         entry.link(href=base + article.url)
-        entry.description(article.summary or article.title)
+        # RSS readers render a description as HTML: the summary is text, so escaped
+        # for HTML before the XML escaping (a summary "<script>…" stays text).
+        entry.description(escape(article.summary or article.title, quote=False))
         entry.pubDate(_midnight(article.date))
         if article.category_label:
             entry.category(term=article.category_label)

@@ -26,6 +26,7 @@ import nh3
 from markupsafe import Markup, escape
 from pymdownx import slugs
 
+from site_builder import csp
 from site_builder.errors import SourceError
 from site_builder.frontmatter import split_front_matter
 
@@ -102,8 +103,11 @@ Token = tuple[Any, ...]
 
 
 class _Tokens(HTMLParser):
-    """Start tags with their attributes, and text; end tags and comments don't
-    carry script, and the two parsers close elements differently."""
+    """Start tags with their attributes, text, and comments; end tags don't carry
+    script, and the two parsers close elements differently. Comments are kept
+    because the stdlib parser ends some where browsers (and nh3) don't: to it
+    ``<!--><svg onload=…><!---->`` is one comment, to a browser an empty one
+    and a live tag. Comparing the comments' texts tells the two readings apart."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -125,6 +129,9 @@ class _Tokens(HTMLParser):
         text = data.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
         if text:
             self._add(("text", text))
+
+    def handle_comment(self, data: str) -> None:
+        self._add(("comment", data))
 
     def handle_decl(self, decl: str) -> None:
         self._add(("decl", decl))
@@ -192,6 +199,10 @@ def _explain(before: _Tokens, after: list[Token]) -> list[HtmlProblem]:
                 gone = Counter(attrs) - Counter(twin[2])
                 problems += [_attribute_problem(tag, name, value, line) for name, value in gone]
                 explained = False
+            elif token[0] == "comment":
+                problems.append(HtmlProblem(
+                    line, "HTML 注释的写法不规范（如 <!--> 或 <!--->），浏览器会提前结束注释，"
+                          f"把后面的内容当作网页代码，{RULE}", "<!--"))
             elif token[0] == "decl":
                 problems.append(HtmlProblem(line, f"不允许的 HTML 声明 <!{_short(token[1])}>",
                                             "<!"))
@@ -211,6 +222,17 @@ def check_html(html: str) -> list[HtmlProblem]:
 
     Lines are lines of ``html``.
     """
+    problems = _sanitised_away(html)
+    if not problems and csp.inline_scripts(html):
+        # What the build refuses on every page (plugin._with_policy reads "<script>"
+        # even in a comment or an attribute): refused here too, or it would be
+        # written into content/ and stop every later build.
+        problems = [HtmlProblem(None, "正文里（包括注释和属性值中）不能出现 <script>，"
+                                      f"{RULE}", "<script")]
+    return problems
+
+
+def _sanitised_away(html: str) -> list[HtmlProblem]:
     cleaned = CLEANER.clean(html)
     if cleaned == html:
         return []
@@ -264,7 +286,42 @@ def check_markdown(text: str, *, first_line: int = 1,
     (numbered from ``first_line``)."""
     md = renderer or site_markdown()
     md.reset()
-    return locate(check_html(md.convert(text)), text, first_line)
+    try:
+        html = md.convert(text)
+    except RecursionError:
+        html = None
+    if html is None or nesting_depth(html) > MAX_NESTING:
+        # MkDocs renders in its own process, with its own stack: a text nested
+        # nearly as deep as this one can render would stop every build there.
+        return [HtmlProblem(None, f"正文的嵌套层次太深（超过{MAX_NESTING}层），请简化结构")]
+    return locate(check_html(html), text, first_line)
+
+
+MAX_NESTING = 64  # elements inside elements; real articles use a dozen at most
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                   "meta", "source", "track", "wbr"})
+
+
+class _Depth(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth = max(0, self.depth - 1)
+
+
+def nesting_depth(html: str) -> int:
+    """How deep the elements of ``html`` nest (a count, no recursion)."""
+    parser = _Depth()
+    parser.feed(html)
+    parser.close()
+    return parser.deepest
 
 
 def check_source(path: str, source: str, renderer: markdown_lib.Markdown | None = None

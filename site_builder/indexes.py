@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from markupsafe import escape
 from mkdocs.utils import get_relative_url
@@ -22,14 +23,15 @@ COLUMN_INTRO = (
     "县委组织部在党员教育平台开设的“脱贫攻坚”学习专栏，每月一期，"
     "刊发扶贫知识、各部门措施和先进案例。认真读完一篇文章即可计入学时。"
 )
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]>#|])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}>#|])")
 
 
 def md_escape(text: str) -> str:
     """Text for a Markdown line: shows as written, opens no tag or entity.
 
     ``<`` and ``&`` become entities (Markdown has no backslash escape for
-    ``<``: ``\\<`` would show the backslash); the rest get backslashes.
+    ``<``: ``\\<`` would show the backslash); the rest get backslashes, the
+    braces too: a heading ending in ``{onclick=…}`` would be attr_list's.
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
@@ -220,10 +222,20 @@ def category_page(category: str, issues: dict[str, list[Article]]) -> str:
 def tag_index(tags: dict[str, list[Article]]) -> str:
     src = "tags/index.md"
     lines = [
-        f"- [{md_escape(tag)}]({rel(src, tag_src(tag))})（{len(articles)}篇）"
+        f"- [{md_escape(tag)}]({_link(rel(src, tag_src(tag)))})（{len(articles)}篇）"
         for tag, articles in sorted(tags.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     ]
     return _front("标签") + "# 标签\n\n" + "\n".join(lines) + "\n"
+
+
+_LINK_UNSAFE = re.compile(r"[^A-Za-z0-9._~/\-\u0080-\U0010ffff]")
+
+
+def _link(target: str) -> str:
+    """A relative .md link made of a tag's text, as a Markdown link target: ASCII
+    punctuation percent-encoded, so ``javascript:x`` can't read as a scheme nor
+    ``)`` end the link (MkDocs unquotes it to find the page)."""
+    return _LINK_UNSAFE.sub(lambda match: quote(match.group()), target)
 
 
 def tag_page(tag: str, articles: list[Article]) -> str:

@@ -137,6 +137,13 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             for article in articles:
                 if not article.published_on(self.today):
                     files.remove(pages[article.src_uri])
+        # The newsroom stores an article's photos and attachments in
+        # ``<stem>-files/`` beside it, from the first upload of the draft: they go
+        # out only with a visible article (not a draft's, a scheduled one's, or
+        # a folder left behind when a column draft moved to another month).
+        shown = {a.src_uri[: -len(".md")] for a in visible}
+        for file in [f for f in files if _media_owner(f.src_uri) not in (None, *shown)]:
+            files.remove(file)
         self.published = published
         self.visible = {a.src_uri: a for a in visible}
         self.bodies = {}
@@ -317,3 +324,11 @@ def _escape_nav_titles(item: Any) -> None:
         item.title = html_policy.title_from_text(item.title)  # sections and links
     for child in getattr(item, "children", None) or []:
         _escape_nav_titles(child)
+
+
+def _media_owner(src_uri: str) -> str | None:
+    """The article stem a file in a ``<stem>-files/`` folder belongs to, if any."""
+    folder, _, _name = src_uri.rpartition("/")
+    if not folder.endswith("-files"):
+        return None
+    return folder[: -len("-files")]

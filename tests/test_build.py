@@ -293,3 +293,32 @@ def test_every_internal_link_resolves(built: Path) -> None:
             if not resolved.exists():
                 broken.append(f"{page.relative_to(site)} -> {target}")
     assert broken == []
+
+
+def test_uploads_go_out_only_with_their_visible_article(make_project) -> None:
+    # The newsroom stores uploads in <stem>-files/ beside the article; MkDocs copies
+    # every non-page file, so without the plugin's rule the photo of an article
+    # scheduled for later would be on the site (and guessable) before the article.
+    project = make_project({
+        "news/later.md": article("定时发布的稿件", "2026-12-20",
+                                 id="later") + "\n![村口合影](later-files/abc.png)\n",
+        "news/now.md": article("已发布的稿件", "2026-11-03",
+                               id="now") + "\n![会场](now-files/def.png)\n",
+    })
+    for name in ("later-files/abc.png", "now-files/def.png"):
+        (project / "content/news" / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "content/news" / name).write_bytes(b"\x89PNG\r\n\x1a\n")
+    # A draft's uploads (no article file yet) and a folder a column draft left
+    # behind when its date moved to another month are not published either.
+    for name in ("draft-files/123.png", "../column/2026-10/later-files/abc.png"):
+        (project / "content/news" / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "content/news" / name).write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = mkdocs_build(project, today="2026-11-26")
+    assert result.returncode == 0, result.stderr
+    assert (project / "site/news/now-files/def.png").is_file()
+    assert not (project / "site/news/later-files").exists()
+    assert not (project / "site/news/draft-files").exists()
+    assert not (project / "site/column/2026-10/later-files").exists()
+    result = mkdocs_build(project, today="2026-12-20")
+    assert result.returncode == 0, result.stderr
+    assert (project / "site/news/later-files/abc.png").is_file()

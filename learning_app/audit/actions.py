@@ -28,6 +28,7 @@ ACTIONS: dict[str, str] = {
     "bank_import": "导入题库",
     # the newsroom (在线采编)
     "news_submit": "稿件送审",
+    "news_recall": "撤回送审",
     "news_approve": "稿件审核通过或签发",
     "news_return": "稿件退回修改",
     "news_edit": "修改送审或已签发的稿件",

@@ -1,4 +1,5 @@
-"""The five demo accounts, one per role, all with the documented demo password."""
+"""The demo accounts, one per role and one per review level of the newsroom, all with
+the documented demo password."""
 
 from __future__ import annotations
 
@@ -29,4 +30,16 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
                 DEMO_TOWNSHIP),
     DemoAccount("demo-editor", "陈静", True, "QC-D-XCB", "member", "editor", None),
     DemoAccount("demo-admin", "刘国平", False, "QC-D-ZZB", "member", "county_admin", "QC"),
+    # The newsroom's three review levels (初审 → 复审 → 终审签发): members of the
+    # propaganda department with no admin role; reviewing comes from the level.
+    # demo-township also reviews at 初审 (a township admin who also reviews).
+    DemoAccount("demo-review1", "赵立新", False, "QC-D-XCB", "member", "member", None),
+    DemoAccount("demo-review2", "孙红梅", True, "QC-D-XCB", "member", "member", None),
+    DemoAccount("demo-review3", "周志刚", False, "QC-D-XCB", "member", "member", None),
+)
+# Who reviews at each level in the demo, by account code.
+DEMO_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("初审", ("demo-review1", "demo-township")),
+    ("复审", ("demo-review2",)),
+    ("终审签发", ("demo-review3",)),
 )

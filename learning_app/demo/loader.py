@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from learning_app.db import rollback_on_error
 from learning_app.demo.accounts import DEMO_PASSWORD
 from learning_app.demo.exams import take_demo_exam
 from learning_app.demo.history import HistoryBuilder
+from learning_app.demo.newsroom import load_newsroom
 from learning_app.demo.people import apply_transfers, insert_people, make_people
 from learning_app.demo.tree import ROOT_CODE, build_tree
 from learning_app.models import Article, Member, Organization
@@ -46,6 +48,7 @@ class LoadResult:
     ledger_rows: int
     exam_attempts: int
     exam_passed: int
+    scheduled_on: dt.date | None = None  # the demo newsroom's scheduled article
 
 
 def existing_data(session: Session) -> str | None:
@@ -60,9 +63,10 @@ def existing_data(session: Session) -> str | None:
     return None
 
 
-def load_demo(session: Session, *, today: dt.date | None = None,
-              seed: int = SEED) -> LoadResult:
-    """Build the demo in one transaction: a failure leaves nothing behind."""
+def load_demo(session: Session, *, today: dt.date | None = None, seed: int = SEED,
+              content_dir: Path | None = None) -> LoadResult:
+    """Build the demo in one transaction: a failure leaves nothing behind (the
+    newsroom's scheduled article, written into ``content_dir``, is removed again)."""
     reason = existing_data(session)
     if reason:
         raise AlreadyLoaded(reason)
@@ -83,7 +87,14 @@ def load_demo(session: Session, *, today: dt.date | None = None,
                                  [a for a in articles if a.published <= last_day],
                                  last_day).build()
         exams = take_demo_exam(session, rng, people, last_day)
-        session.commit()
+        day, written = load_newsroom(session, {p.demo: p.id for p in people if p.demo},
+                                     today or local_today(), content_dir)
+        try:
+            session.commit()
+        except BaseException:
+            if written is not None:
+                written.unlink(missing_ok=True)
+            raise
     return LoadResult(
         townships=len(tree.townships),
         villages=sum(1 for b in tree.branches if b.kind == "village"),
@@ -93,4 +104,4 @@ def load_demo(session: Session, *, today: dt.date | None = None,
         readings=history.readings, trainings=history.trainings,
         attendances=history.attendances,
         ledger_rows=history.ledger_rows + exams.passed, exam_attempts=exams.attempts,
-        exam_passed=exams.passed)
+        exam_passed=exams.passed, scheduled_on=day)

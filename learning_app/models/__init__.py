@@ -8,6 +8,7 @@ from learning_app.models.members import Member, Membership
 from learning_app.models.newsroom import (
     LevelReviewer,
     NewsArticle,
+    NewsAutosave,
     NewsMedia,
     NewsRevision,
     NewsroomSetting,
@@ -52,6 +53,7 @@ __all__ = [
     "Member",
     "Membership",
     "NewsArticle",
+    "NewsAutosave",
     "NewsMedia",
     "NewsRevision",
     "NewsStep",

@@ -130,6 +130,25 @@ class NewsMedia(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class NewsAutosave(db.Model):
+    """An editor's typing not yet saved as a revision: one buffer per (article,
+    member), overwritten by every autosave and cleared when they save. Never a
+    revision: the trail and the reviewers don't see it (newsroom/autosave.py)."""
+
+    __tablename__ = "newsroom_autosaves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("newsroom_articles.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # The revision the typing started from: a later one means someone saved meanwhile.
+    base_revision_id: Mapped[int] = mapped_column(ForeignKey("newsroom_revisions.id"))
+    front_matter: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("article_id", "member_id"),)
+
+
 class SiteBuild(db.Model):
     """One site build: queued → building → live, or failed with the build's error."""
 

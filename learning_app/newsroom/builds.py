@@ -50,7 +50,15 @@ from learning_app.db import begin_write, exclusive, rollback_on_error
 from learning_app.errors import Refused
 from learning_app.models.newsroom import NewsArticle, NewsRevision, NewsStep, SiteBuild
 from learning_app.models.types import utcnow
-from learning_app.newsroom.publish import file_holds, site_today
+from learning_app.newsroom import rules
+from learning_app.newsroom.publish import (
+    content_file,
+    file_holds,
+    render_markdown,
+    site_today,
+    write_atomically,
+)
+from site_builder import registry as site_registry
 from site_builder.registry import ENV as REGISTRY_ENV  # where a build writes new ids
 
 LOCK_KEY = 0x4E5742  # exclusive(): the queue's rows ("NWB")
@@ -207,6 +215,12 @@ def run_one(session: AnySession, layout: SiteLayout, build: SiteBuild, *, clock:
             builder: Builder, publisher: Publisher | None = None) -> None:
     """Build one claimed row into a new directory; switch to it, or record why not."""
     started = build.started_at or clock()
+    try:
+        retract_lapsed(session, layout.content_dir, layout.config_file)
+    except (OSError, Refused) as exc:  # building now would publish a voided text
+        _finish(session, build, "failed", clock(),
+                error=failure_text(f"撤下签发已作废的稿件时出错：{exc}"))
+        return
     pending = signed_in_content(session, layout.content_dir)
     target: Path | None = None
     try:
@@ -370,6 +384,78 @@ def signed_in_content(session: AnySession, content_dir: Path) -> dict[int, int]:
     session.commit()
     return {pk: rev for pk, path, published, rev, front_matter, body in rows
             if rev != published and file_holds(content_dir, path, front_matter, body)}
+
+
+LAPSED = ("draft", "returned", "in_review")  # states of an article whose signature lapsed
+
+
+def signed_path(article: NewsArticle, signed: NewsRevision) -> str:
+    """Where ``signed`` was written when it was signed off: a column article not yet
+    on the site follows its date to the month's folder (service._new_revision)."""
+    if article.published_revision_id is None and article.section == "column":
+        return rules.article_path("column", article.article_id,
+                                  rules.article_date(signed.front_matter))
+    return article.path
+
+
+def registered_ids(content_dir: Path, config_file: Path) -> set[str]:
+    """The ids the registry the build reads holds (``SITE_REGISTRY``'s included)."""
+    entries, _errors = site_registry.load(
+        site_registry.locate(content_dir, project_dir=config_file.resolve().parent))
+    return set(entries)
+
+
+def retract(session: AnySession, content_dir: Path, article: NewsArticle,
+            signed: NewsRevision, registered: set[str]) -> str | None:
+    """Take a signed text whose signature lapsed out of content/: the file goes (an
+    article never published) or gets the published text back (a live one). Only a
+    file that holds exactly that text is touched. The path put right, or None.
+
+    A text never served whose id is registered all the same (a build that failed
+    after registering it) stays: without its file every build would fail on
+    the registered id ("应保留")."""
+    path = signed_path(article, signed)
+    if not file_holds(content_dir, path, signed.front_matter, signed.body):
+        return None
+    target = content_file(content_dir, path)
+    live = (session.get(NewsRevision, article.published_revision_id)
+            if article.published_revision_id is not None else None)
+    if live is None:
+        if article.article_id in registered:
+            return None
+        target.unlink()
+    else:
+        write_atomically(target, render_markdown(live.front_matter, live.body))
+    return path
+
+
+def retract_lapsed(session: AnySession, content_dir: Path, config_file: Path) -> list[str]:
+    """Before a build: the signed texts whose signature lapsed out of content/.
+
+    终审签发 writes the file at once (a scheduled one too); an editor's later save
+    voids the signature (``service.save_draft``: back to draft) but left the file,
+    so the build of its date published the voided text, and a column article moved
+    to another month left its old file (one id, two files: the next signing was
+    refused). Held under the write lock, so a signing of the same article waits."""
+    latest_signed = (select(NewsStep.article_id, func.max(NewsStep.revision_id).label("rev"))
+                     .where(NewsStep.action == SIGN_STEP).group_by(NewsStep.article_id)
+                     .subquery())
+    done: list[str] = []
+    registered = registered_ids(content_dir, config_file)
+    with rollback_on_error(session):
+        begin_write(session)
+        rows = session.execute(
+            select(NewsArticle, NewsRevision)
+            .join(latest_signed, latest_signed.c.article_id == NewsArticle.id)
+            .join(NewsRevision, NewsRevision.id == latest_signed.c.rev)
+            .where(NewsArticle.state.in_(LAPSED))).all()
+        for article, signed in rows:
+            if signed.id != article.published_revision_id:
+                path = retract(session, content_dir, article, signed, registered)
+                if path is not None:
+                    done.append(path)
+        session.commit()
+    return done
 
 
 def went_live(session: AnySession, site_dir: Path, pending: Mapping[int, int],

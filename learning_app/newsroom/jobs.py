@@ -17,8 +17,11 @@ once in the caller and keeps ETAs in memory; no consumer runs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +34,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning_app.extensions import db
-from learning_app.models.newsroom import NewsArticle, NewsRevision, SiteBuild
+from learning_app.models.newsroom import NewsArticle, NewsMedia, NewsRevision, NewsStep, SiteBuild
 from learning_app.models.types import utcnow
 from learning_app.newsroom import builds
+from learning_app.newsroom.media import gather_beside
 from learning_app.newsroom.publish import (
+    PublishError,
     content_file,
     go_live_moment,
     go_live_utc,
@@ -44,6 +49,7 @@ from learning_app.newsroom.publish import (
     write_revision,
 )
 from learning_app.settings import private_instance
+from site_builder import registry
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "dangjian-newsroom"
@@ -174,24 +180,138 @@ def publish_signed(session: Session, article: NewsArticle, revision: NewsRevisio
     now = now or jobs.clock()
     content = content_dir or Path(app.config["CONTENT_DIR"])
     target = content_file(content, article.path)
+    _retract_earlier(session, content, article, revision, Path(app.config["MKDOCS_CONFIG"]))
     before = target.read_text(encoding="utf-8") if target.is_file() else None
-    write_revision(content, article.path, revision.front_matter, revision.body,
-                   today=site_today(now))
+    gathered = gather_beside(content, article.path, list(session.scalars(
+        select(NewsMedia.path).where(NewsMedia.article_id == article.id))))
+    try:
+        write_revision(content, article.path, revision.front_matter, revision.body,
+                       today=site_today(now))
+    except BaseException:
+        for path in gathered:
+            path.unlink(missing_ok=True)
+        raise
     day = article.publish_on
     title = str(revision.front_matter.get("title", article.article_id))[:60]
     try:
+        if app.config.get("NEWSROOM_GIT_COMMIT"):
+            _git_commit(session, content, article, revision, "发布",
+                        [target, media_folder(target)])
         build = jobs.request_build(session, f"签发：{title}", now=now)
     except BaseException:
         if before is None:
             target.unlink(missing_ok=True)
         else:
             write_atomically(target, before)
+        for path in gathered:
+            path.unlink(missing_ok=True)
         raise
     if day is not None and is_future(day, now):
         jobs.schedule_go_live(day, now=now)
     return build
 
 
+def _retract_earlier(session: Session, content: Path, article: NewsArticle,
+                     revision: NewsRevision, config_file: Path) -> None:
+    """The article's earlier signed text, if its signature lapsed and it sits at
+    another path (a column article re-dated to another month): out of content/
+    before this one is checked and written, or the two would share one id."""
+    earlier = session.scalars(
+        select(NewsRevision).join(NewsStep, NewsStep.revision_id == NewsRevision.id)
+        .where(NewsStep.article_id == article.id, NewsStep.action == "sign",
+               NewsRevision.id != revision.id)
+        .order_by(NewsRevision.id.desc()).limit(1)).first()
+    if (earlier is not None and earlier.id != article.published_revision_id
+            and builds.signed_path(article, earlier) != article.path):
+        builds.retract(session, content, article, earlier,
+                       builds.registered_ids(content, config_file))
+
+
 def scheduled_etas(jobs: Jobs) -> list[tuple[str, Any]]:
     """The go-live tasks waiting (name, args, ETA), for staff pages and tests."""
     return [(task.name, task.args, task.eta) for task in jobs.huey.scheduled()]
+
+
+def media_folder(article_file: Path) -> Path:
+    """Where the newsroom keeps an article's uploads (``media.store_beside``)."""
+    return article_file.with_name(article_file.stem + "-files")
+
+
+def _git_commit(session: Session, content: Path, article: NewsArticle, revision: NewsRevision,
+                verb: str, paths: list[Path], note: str | None = None) -> None:
+    from learning_app.models import Member
+    from learning_app.newsroom import git_record
+    from learning_app.newsroom.service import approvers
+
+    editor = session.get(Member, article.created_by)
+    assert editor is not None
+    title = str(revision.front_matter.get("title", article.article_id))
+    git_record.commit(content, paths, author=git_record.Person(editor.name, editor.code),
+                      text=git_record.message(title, verb, revision.number,
+                                              approvers(session, article, revision), note))
+
+
+def retire_id(content: Path, config_file: Path, article_id: str, path: str) -> None:
+    """Mark ``article_id`` retired in the registry the build reads (the committed
+    file, or ``SITE_REGISTRY``'s): the build then accepts that its page is gone
+    and never gives the id to another article."""
+    files = registry.locate(content, project_dir=config_file.resolve().parent)
+    entries, errors = registry.load(files)
+    if errors:
+        raise PublishError("文章编号登记表有误，撤稿没有执行：" + errors[0].message)
+    entry = entries.get(article_id)
+    entries[article_id] = (registry.Entry(article_id, path, retired=True) if entry is None
+                           else dataclasses.replace(entry, retired=True))
+    registry.save(files, entries)
+
+
+def take_down(session: Session, article: NewsArticle, revision: NewsRevision, *,
+              now: dt.datetime | None = None, jobs: Jobs | None = None,
+              content_dir: Path | None = None) -> SiteBuild:
+    """After 撤稿: the article's file and its uploads out of content/, its id
+    retired, a build requested (the next site has no page for it; the app's sync
+    then marks it withdrawn, and the credits members earned stay).
+
+    Call it with the withdrawal pending in ``session`` (``service.withdraw``'s
+    hook): the build request commits it. If the files can't be moved aside
+    nothing is committed; if the commit fails they are put back."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs = jobs or jobs_for(app)
+    now = now or jobs.clock()
+    content = content_dir or Path(app.config["CONTENT_DIR"])
+    target = content_file(content, article.path)
+    folder = media_folder(target)
+    # Moved aside first (renames, on the same file system), deleted once committed.
+    aside = Path(tempfile.mkdtemp(prefix=f".withdrawn-{article.article_id}-", dir=target.parent))
+    moved = [(path, aside / path.name) for path in (target, folder) if path.exists()]
+    registry_before = _registry_text(content, Path(app.config["MKDOCS_CONFIG"]))
+    try:
+        for path, away in moved:
+            path.rename(away)
+        retire_id(content, Path(app.config["MKDOCS_CONFIG"]), article.article_id, article.path)
+        if app.config.get("NEWSROOM_GIT_COMMIT"):
+            _git_commit(session, content, article, revision, "撤稿", [target, folder])
+        title = str(revision.front_matter.get("title", article.article_id))[:60]
+        build = jobs.request_build(session, f"撤稿：{title}", now=now)
+    except BaseException:
+        for path, away in moved:
+            if away.exists() and not path.exists():
+                away.rename(path)
+        _restore_registry(content, Path(app.config["MKDOCS_CONFIG"]), registry_before)
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+    return build
+
+
+def _registry_text(content: Path, config_file: Path) -> tuple[Path, str | None]:
+    target = registry.locate(content, project_dir=config_file.resolve().parent).target
+    return target, target.read_text(encoding="utf-8") if target.is_file() else None
+
+
+def _restore_registry(content: Path, config_file: Path, before: tuple[Path, str | None]) -> None:
+    target, text = before
+    if text is None:
+        target.unlink(missing_ok=True)
+    else:
+        write_atomically(target, text)

@@ -28,9 +28,11 @@ import io
 import math
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -39,6 +41,7 @@ from typing import Literal
 from PIL import Image, ImageCms, ImageOps
 
 from learning_app.errors import Refused
+from site_builder.drafts import path_problem
 
 MB = 1024 * 1024
 MAX_IMAGE_BYTES = 20 * MB  # a 50 MP phone JPEG is 10-15 MB; HEIC half that
@@ -331,7 +334,31 @@ _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _ACTIVE = {b"JavaScript": "JavaScript 脚本", b"JS": "JavaScript 脚本",
            b"Launch": "启动外部程序的动作", b"EmbeddedFile": "内嵌文件",
            b"RichMedia": "富媒体（Flash）内容"}
-_OBJSTM_BUDGET = 64 * MB  # total bytes unpacked from object streams
+# Encodings the screen can't read through: a dictionary packed with one of them
+# (an object stream) would hide the names above. Word, WPS and printers to PDF
+# write FlateDecode (and DCT, JPX, CCITT, JBIG2 for pictures), not these.
+_UNREADABLE = {name: f"无法检查内容的编码（{name.decode()}）" for name in (
+    b"ASCIIHexDecode", b"ASCII85Decode", b"LZWDecode", b"RunLengthDecode", b"AHx", b"A85",
+    b"LZW", b"RL")}
+_IN_DICTIONARIES = {**_ACTIVE, **_UNREADABLE}
+# Long enough not to turn up by chance in binary data (/JS would in a few percent
+# of large files, a three-letter name now and then): looked for everywhere,
+# streams included, so a dictionary can't hide inside what only looks like a
+# stream ("(stream\n)" in a string), nor in an object stream stored uncompressed
+# or named with escapes.
+_ANYWHERE = {name: text for name, text in _IN_DICTIONARIES.items() if len(name) > 3}
+_OBJSTM_BUDGET = 64 * MB  # bytes unpacked from one object stream
+_INFLATE_BUDGET = 512 * MB  # bytes unpacked from all streams of a file
+_PIECE = 16 * 1024  # compressed bytes fed at a time (at most ~16 MB out)
+
+
+class _TooMuch(Exception):
+    """More unpacked than the budget: the rest can't be checked."""
+
+
+def _names(raw: bytes) -> bytes:
+    """Names as a reader reads them: "/J#61vaScript" is "/JavaScript"."""
+    return _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
 def _pdf_parts(data: bytes) -> tuple[bytes, list[bytes]]:
@@ -350,7 +377,7 @@ def _pdf_parts(data: bytes) -> tuple[bytes, list[bytes]]:
         if end < 0:
             break
         outside.append(head)
-        if b"/ObjStm" in head[-2048:]:
+        if b"/ObjStm" in _names(head):
             objstms.append(data[match.end():end])
         pos = end + len(b"endstream")
     outside.append(data[pos:])
@@ -359,18 +386,47 @@ def _pdf_parts(data: bytes) -> tuple[bytes, list[bytes]]:
 
 def _inflate(body: bytes, budget: int) -> bytes:
     try:
-        return zlib.decompressobj().decompress(body, budget)
+        inflater = zlib.decompressobj()
+        text = inflater.decompress(body, budget)
     except zlib.error:
         return b""
+    if inflater.unconsumed_tail:
+        raise _TooMuch
+    return text
 
 
-def _active_content(text: bytes) -> str | None:
+def _inflated_streams(data: bytes) -> Iterator[bytes]:
+    """What every "stream" keyword's bytes inflate to (where they do), in pieces
+    that overlap a little, so a name cut in two is whole in one of them."""
+    view = memoryview(data)
+    budget = _INFLATE_BUDGET
+    for match in _STREAM.finditer(data):
+        if data[max(0, match.start() - 3):match.start()] == b"end":
+            continue
+        inflater = zlib.decompressobj()
+        tail = b""
+        for at in range(match.end(), len(data), _PIECE):
+            try:
+                out = inflater.decompress(view[at:at + _PIECE])
+            except zlib.error:
+                break
+            budget -= len(out)
+            if budget < 0:
+                raise _TooMuch
+            if out:
+                yield tail + out
+                tail = out[-64:]
+            if inflater.eof:
+                break
+
+
+def _active_content(text: bytes, names: dict[bytes, str] = _IN_DICTIONARIES) -> str | None:
     for match in _NAME.finditer(text):
         raw = match.group(1)
         # "/J#61vaScript" is "/JavaScript": names may hide behind #xx escapes.
-        name = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
-        if name in _ACTIVE:
-            return _ACTIVE[name]
+        name = _names(raw)
+        if name in names:
+            return names[name]
     return None
 
 
@@ -382,8 +438,12 @@ def check_pdf(data: bytes, filename: str, *, max_bytes: int = MAX_PDF_BYTES) -> 
     complete upload), no ``/Encrypt`` (a reader would need a password; even a
     "restricted" PDF is refused, the office can print it to a plain PDF), and
     no JavaScript, launch actions or embedded files in the dictionaries,
-    including those packed in object streams. That last screen is best effort,
-    not a proof: a PDF is served as a download, never as the site's HTML."""
+    including those packed in object streams (compressed or not), and none of
+    the longer of those names anywhere, inflated streams included; no object
+    packed in an encoding the screen can't read, nor more packed data than it
+    can unpack. That screen is best effort, not a proof (a stream predictor, for
+    one, is not undone): a PDF is served as a download, never as the site's
+    HTML."""
     name = _display_name(filename, "附件")
     if len(data) > max_bytes:
         raise Refused(413, f"附件“{name}”有 {_mb(len(data))}，超过了 {_mb(max_bytes)} 的上限。"
@@ -397,22 +457,25 @@ def check_pdf(data: bytes, filename: str, *, max_bytes: int = MAX_PDF_BYTES) -> 
     if b"%%EOF" not in data[-1024:]:
         raise Refused(400, f"PDF“{name}”不完整（可能上传中断或文件已损坏），请重新导出后再上传。")
     outside, objstms = _pdf_parts(data)
-    budget = _OBJSTM_BUDGET
-    unpacked: list[bytes] = []
-    for body in objstms:
-        if budget <= 0:
-            break
-        text = _inflate(body, budget)
-        budget -= len(text)
-        unpacked.append(text)
     if b"/Encrypt" in outside:
         raise Refused(400, f"PDF“{name}”已加密或设有权限密码，读者可能无法打开。"
                            "请导出（或打印）为未加密的 PDF 后再上传。")
-    for text in (outside, *unpacked):
-        active = _active_content(text)
-        if active:
-            raise Refused(400, f"PDF“{name}”含有{active}，出于安全原因不能发布。"
-                               "请用“打印为 PDF”重新生成后再上传。")
+    try:
+        # Dictionaries: outside the streams, and in object streams (compressed, or
+        # stored as they are). Then the rarer names anywhere, raw and inflated.
+        texts = [(outside, _IN_DICTIONARIES)]
+        texts += [(_inflate(body, _OBJSTM_BUDGET) or body, _IN_DICTIONARIES)
+                  for body in objstms]
+        texts.append((data, _ANYWHERE))
+        found = next((active for text, names in texts
+                      if (active := _active_content(text, names))), None)
+        found = found or next((active for text in _inflated_streams(data)
+                               if (active := _active_content(text, _ANYWHERE))), None)
+    except _TooMuch:
+        found = "过多的压缩内容，无法完成安全检查"
+    if found:
+        raise Refused(400, f"PDF“{name}”含有{found}，出于安全原因不能发布。"
+                           "请用“打印为 PDF”重新生成后再上传。")
     return CleanPdf(data=data, stem=safe_stem(filename))
 
 
@@ -463,17 +526,12 @@ def pdf_markdown(title: str, path: str) -> str:
 # -- storage -------------------------------------------------------------------
 
 
-_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
 def _article_parts(article_path: str) -> tuple[str, ...]:
-    text = article_path or ""
-    path = PurePosixPath(text)
-    if ("\\" in text or "\x00" in text or path.is_absolute() or len(path.parts) < 2
-            or path.suffix != ".md" or any(part in (".", "..") for part in path.parts)
-            or not all(_PART.match(part) for part in path.parts) or len(text) > 200):
+    # Where an article may be is the build's own rule (drafts.path_problem), so a
+    # file is only ever stored beside a path the site would publish.
+    if path_problem(article_path or "") is not None or "\x00" in (article_path or ""):
         raise Refused(400, "文章路径无效，附件没有保存。")
-    return path.parts
+    return PurePosixPath(article_path).parts
 
 
 def store_beside(content_dir: Path, article_path: str, clean: CleanImage | CleanPdf) -> str:
@@ -514,3 +572,26 @@ def store_beside(content_dir: Path, article_path: str, clean: CleanImage | Clean
             Path(temp).unlink(missing_ok=True)
             raise
     return f"{folder_name}/{name}"
+
+
+def gather_beside(content_dir: Path, article_path: str, stored: list[str]) -> list[Path]:
+    """Copy into the article's ``<stem>-files/`` any of its uploads (content-relative
+    paths) stored beside an earlier path: a column draft follows its date to
+    another month's folder, and its Markdown links are relative. The files
+    created (to remove again if publishing fails)."""
+    parts = _article_parts(article_path)
+    root = Path(content_dir).resolve()
+    folder = root.joinpath(*parts[:-1], f"{PurePosixPath(parts[-1]).stem}-files")
+    created: list[Path] = []
+    for rel in stored:
+        source = (root / rel).resolve()
+        target = folder / source.name
+        if (source.parent == folder or target.exists() or not source.is_file()
+                or not source.is_relative_to(root)):
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.resolve().is_relative_to(root):
+            raise Refused(400, "文章路径指向内容目录之外，附件没有保存。")
+        shutil.copyfile(source, target)
+        created.append(target)
+    return created

@@ -7,6 +7,7 @@ States (``models.newsroom.STATES``)::
     draft, returned ─submit─▶ in_review(1) ─approve─▶ in_review(2) … ─sign─▶ approved
     in_review(k) ─return─▶ returned          (终审签发 at the last level)   or scheduled
     in_review(k) ─edit─▶ in_review(1), a new revision
+    in_review ─recall─▶ draft               (its submitter, before any reviewer decided)
     approved, scheduled ─mark_published─▶ published
     approved, scheduled, published ─save─▶ draft (the approval lapses; a live article
                                            stays live: this is its correction)
@@ -36,6 +37,8 @@ Decisions this module makes, and why:
 - **Corrections** of a live article carry a dated 更正说明 at the top of the body,
   which reviewers approve with the rest of the text; until the correction is
   published the old text stays live.
+- **Recall (撤回送审)**: the editor who submitted may take the article back as a
+  draft until a reviewer decides on it in that round; after that, only a return.
 - **Withdrawal (撤稿)** is for the last level's reviewers (those who may sign an
   article off may take it down), with a reason. It is final: the id is retired.
 """
@@ -48,7 +51,7 @@ import datetime as dt
 import difflib
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -67,6 +70,7 @@ STEPS: dict[str, str] = {
     "restore": "恢复旧版",
     "publish": "上线",
     "withdraw": "撤稿",
+    "recall": "撤回送审",
 }
 FRONT_MATTER_ORDER = ("title", "date", "category", "department", "tags", "summary", "credit",
                       "id")
@@ -99,6 +103,10 @@ class Situation:
     edition_authors: frozenset[int] = field(default_factory=frozenset)
     # who approved the current revision since it was last submitted
     round_approvers: frozenset[int] = field(default_factory=frozenset)
+    # who sent it to review last, and whether a reviewer has decided (approved,
+    # signed, returned or edited) since: until then the submitter may recall it
+    submitter: int | None = None
+    round_decided: bool = False
 
     @property
     def levels(self) -> int:
@@ -234,6 +242,11 @@ def check_final_approve(situation: Situation, actor: Actor, *, level: int, revis
     problem = backdate_problem(date, today, live_date, backdate_reason)
     if problem:
         raise Refused(400, problem)
+    if live_date is not None and date > today:
+        # The signed file replaces the live one at once, and a build shows only what
+        # is due: the live page would be off the site until that date.
+        raise Refused(400, f"更正已上线的稿件不能把日期改到今天以后（{date:%Y年%m月%d日}），"
+                           "否则线上的页面在这一天之前会消失；请改回原来的日期")
     return Outcome(publish_state(date, today), 0)
 
 
@@ -264,6 +277,80 @@ def check_withdraw(situation: Situation, actor: Actor, *, reason: str | None) ->
     if not (reason or "").strip():
         raise Refused(400, "撤稿请写明原因")
     return Outcome("withdrawn", 0)
+
+
+def check_recall(situation: Situation, actor: Actor) -> Outcome:
+    """The editor who sent the article to review takes it back as a draft (a
+    mistake seen just after sending), as long as no reviewer has decided on it in
+    this round. After a decision the reviewers' work stands: only a return hands
+    the text back."""
+    _active(actor)
+    if situation.state != "in_review":
+        raise Refused(409, f"稿件{status_label(situation.state, situation.live)}，"
+                           "不在审核中，无需撤回")
+    if not actor.editor or actor.id != situation.submitter:
+        raise Refused(403, "只有送审人本人可以撤回送审")
+    if situation.round_decided:
+        raise Refused(409, "审核人已经办理了这一轮审核，不能再撤回；需要修改请联系审核人退回")
+    return Outcome("draft", 0)
+
+
+# -- what a page offers --------------------------------------------------------------
+
+
+class Action(NamedTuple):
+    """One thing a member may do to an article now (``level``: the review level it
+    is done at, else 0)."""
+
+    name: str  # write, submit, recall, approve, sign, return, edit, restore, withdraw
+    level: int = 0
+
+
+# What the forms supply before a check is final: a page offers 终审签发 to those
+# who may sign once they confirm 保密审查 (and give a reason for an early date),
+# a return to those who may return once they write a comment, and so on.
+_FORM_TEXT = "（由表单填写）"
+_ANY_DAY = dt.date(2000, 1, 1)
+
+
+def _allowed(check: Callable[..., Outcome], *args: Any, **kwargs: Any) -> bool:
+    try:
+        check(*args, **kwargs)
+    except Refused:
+        return False
+    return True
+
+
+def available_actions(situation: Situation, actor: Actor) -> tuple[Action, ...]:
+    """Every action ``actor`` may take on the article now, in the order a page
+    shows them. Each is the answer of its own ``check_*`` function (with the
+    form's inputs assumed given), so a page offers exactly what the service
+    would accept, and nothing the rules refuse."""
+    found: list[Action] = []
+    revision = situation.current_revision_id or 0
+    level = situation.level
+    if _allowed(check_write, situation, actor):
+        found.append(Action("write"))
+    if _allowed(check_submit, situation, actor, revision_id=revision):
+        found.append(Action("submit"))
+    if _allowed(check_recall, situation, actor):
+        found.append(Action("recall"))
+    if _allowed(check_approve, situation, actor, level=level, revision_id=revision):
+        found.append(Action("approve", level))
+    if _allowed(check_final_approve, situation, actor, level=level, revision_id=revision,
+                secrecy_confirmed=True, date=_ANY_DAY, today=_ANY_DAY, live_date=None,
+                backdate_reason=_FORM_TEXT):
+        found.append(Action("sign", level))
+    if _allowed(check_return, situation, actor, level=level, revision_id=revision,
+                comment=_FORM_TEXT):
+        found.append(Action("return", level))
+    if _allowed(check_edit, situation, actor, level=level, base_revision_id=revision):
+        found.append(Action("edit", level))
+    if _allowed(check_restore, situation, actor, was_published=True):
+        found.append(Action("restore"))
+    if _allowed(check_withdraw, situation, actor, reason=_FORM_TEXT):
+        found.append(Action("withdraw"))
+    return tuple(found)
 
 
 # -- dates and publishing ------------------------------------------------------------

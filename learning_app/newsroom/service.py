@@ -45,6 +45,7 @@ from learning_app.models.types import local_date
 from learning_app.newsroom import rules
 from learning_app.newsroom.rules import Actor, Situation
 from learning_app.newsroom.words import SensitiveWordsFound, Word, article_texts, find_hits
+from site_builder.drafts import path_problem
 
 AnySession = Session | scoped_session[Session]
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # contract 1 ``id``
@@ -113,20 +114,30 @@ def _last_submit(session: AnySession, article_id: int) -> int:
         NewsStep.article_id == article_id, NewsStep.action == "submit")) or 0
 
 
+DECISIONS = ("approve", "sign", "return", "edit")  # a reviewer acted in the round
+
+
 def situation(session: AnySession, article: NewsArticle) -> Situation:
     current = _revision(session, article, article.current_revision_id)
+    last_submit = _last_submit(session, article.id)
+    submitter = session.scalar(select(NewsStep.actor_id).where(NewsStep.id == last_submit)
+                               ) if last_submit else None
+    decided = session.scalar(select(NewsStep.id).where(
+        NewsStep.article_id == article.id, NewsStep.action.in_(DECISIONS),
+        NewsStep.id > last_submit).limit(1)) is not None
     authored = select(NewsRevision.author_id).where(NewsRevision.article_id == article.id)
     if article.published_revision_id is not None:
         authored = authored.where(NewsRevision.id > article.published_revision_id)
     approvers = select(NewsStep.actor_id).where(
         NewsStep.article_id == article.id, NewsStep.action.in_(APPROVALS),
         NewsStep.revision_id == current.id,
-        NewsStep.id > _last_submit(session, article.id))
+        NewsStep.id > last_submit)
     return Situation(
         state=article.state, level=article.level, level_names=level_names(session),
         current_revision_id=current.id, current_number=current.number, live=_live(article),
         edition_authors=frozenset(session.scalars(authored.distinct())),
-        round_approvers=frozenset(a for a in session.scalars(approvers) if a is not None))
+        round_approvers=frozenset(a for a in session.scalars(approvers) if a is not None),
+        submitter=submitter, round_decided=decided)
 
 
 def _sensitive_words(session: AnySession) -> list[Word]:
@@ -222,6 +233,8 @@ def create_article(session: AnySession, actor: Member, *, section: str, article_
                           created_by=actor.id, created_at=now, updated_at=now)
     fm = _checked_text(article, front_matter)
     article.path = rules.article_path(section, article_id, rules.article_date(fm))
+    if path_problem(article.path) is not None:  # a name the site uses (index, booklet)
+        raise Refused(400, "这个文章编号是网站保留的名称，请换一个")
     session.add(article)
     session.flush()
     revision = NewsRevision(article_id=article.id, number=1, front_matter=fm, body=body,
@@ -328,6 +341,25 @@ def submit(session: AnySession, article_id: int, actor: Member, *, revision_id: 
     return article
 
 
+@_transaction
+def recall(session: AnySession, article_id: int, actor: Member, *, now: dt.datetime,
+           comment: str | None = None) -> NewsArticle:
+    """撤回送审: the submitter takes the article back as a draft, before any
+    reviewer decided in this round (``rules.check_recall``). Commits."""
+    begin_write(session)
+    article = _lock(session, article_id)
+    state_before = article.state
+    article.state, article.level = rules.check_recall(situation(session, article),
+                                                      actor_of(session, actor))
+    article.updated_at = now
+    current = _revision(session, article, article.current_revision_id)
+    _step(session, article, current.id, actor, "recall", now, comment=comment)
+    _audit(session, "news_recall", article, current, now, actor=actor, before=state_before,
+           detail=f"撤回送审的第{current.number}版")
+    session.commit()
+    return article
+
+
 # -- the reviewers -------------------------------------------------------------------
 
 
@@ -352,11 +384,16 @@ def approve(session: AnySession, article_id: int, actor: Member, *, level: int,
 @_transaction
 def final_approve(session: AnySession, article_id: int, actor: Member, *, level: int,
                   revision_id: int, now: dt.datetime, secrecy_confirmed: bool,
-                  backdate_reason: str | None = None, comment: str | None = None
+                  backdate_reason: str | None = None, comment: str | None = None,
+                  publish: Callable[[AnySession, NewsArticle, NewsRevision], Any] | None = None
                   ) -> NewsArticle:
     """终审签发: "approved" when the article's date is today or earlier, else
     "scheduled" for that date. A date before today (other than the one already on
-    the site) needs ``backdate_reason``, kept in the step's comment. Commits."""
+    the site) needs ``backdate_reason``, kept in the step's comment.
+
+    ``publish`` (the app passes ``jobs.publish_signed``) runs with the approval
+    still pending and commits it with the build request, so a text that can't be
+    written into content/ is not signed off either. Commits."""
     begin_write(session)
     article = _lock(session, article_id)
     facts = situation(session, article)
@@ -383,6 +420,9 @@ def final_approve(session: AnySession, article_id: int, actor: Member, *, level:
     _audit(session, "news_approve", article, current, now, actor=actor, before="in_review",
            detail=f"{rules.level_name(facts, level)}签发第{current.number}版，{when}"
                   + ("（日期早于签发日，已写明理由）" if backdated else ""))
+    if publish is not None:
+        session.flush()
+        publish(session, article, current)
     session.commit()
     return article
 
@@ -440,9 +480,13 @@ def reviewer_edit(session: AnySession, article_id: int, actor: Member, *, level:
 
 @_transaction
 def withdraw(session: AnySession, article_id: int, actor: Member, *, reason: str,
-             now: dt.datetime) -> NewsArticle:
-    """撤稿: final. The publishing code takes the page down and retires the id;
-    credits already earned stay. Commits."""
+             now: dt.datetime,
+             take_down: Callable[[AnySession, NewsArticle, NewsRevision], Any] | None = None
+             ) -> NewsArticle:
+    """撤稿: final; credits already earned stay. ``take_down`` (the app passes
+    ``jobs.take_down``: the files out of content/, the id retired, a build) runs
+    with the withdrawal pending and commits it, so a page that can't be taken
+    down is not marked withdrawn either. Commits."""
     begin_write(session)
     article = _lock(session, article_id)
     state_before = article.state
@@ -454,6 +498,9 @@ def withdraw(session: AnySession, article_id: int, actor: Member, *, reason: str
     _step(session, article, revision.id, actor, "withdraw", now, comment=reason)
     _audit(session, "news_withdraw", article, revision, now, actor=actor, before=state_before,
            detail=f"撤稿：{reason.strip()}")
+    if take_down is not None:
+        session.flush()
+        take_down(session, article, revision)
     session.commit()
     return article
 
@@ -547,6 +594,20 @@ def waiting_count(session: AnySession, member_id: int) -> int:
     """The menu's 待我审核 count: one query."""
     return session.scalar(select(func.count()).select_from(NewsArticle)
                           .where(_waiting_for(member_id))) or 0
+
+
+def approvers(session: AnySession, article: NewsArticle, revision: NewsRevision
+              ) -> list[tuple[str, str]]:
+    """(level name, member name) of the approvals of ``revision`` in its last round
+    of review, in level order: who a publish commit names."""
+    names = level_names(session)
+    rows = session.execute(
+        select(NewsStep.level, Member.name).join(Member, Member.id == NewsStep.actor_id)
+        .where(NewsStep.article_id == article.id, NewsStep.revision_id == revision.id,
+               NewsStep.action.in_(APPROVALS), NewsStep.id > _last_submit(session, article.id))
+        .order_by(NewsStep.level, NewsStep.id)).all()
+    return [(names[level - 1] if 0 < level <= len(names) else f"第{level}级", name)
+            for level, name in rows]
 
 
 def trail(session: AnySession, article_id: int) -> list[NewsStep]:

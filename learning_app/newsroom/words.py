@@ -5,10 +5,11 @@ characters) and the span in the field's text, so the editor can highlight it.
 
 Matching is deliberately forgiving of the usual ways a word slips through: the
 text and the words are compared after NFKC (full-width letters and digits become
-plain ones) and case folding, and whitespace, zero-width characters and the
-Markdown emphasis marks ``* _ ~ ` `` between the characters of a word are
-ignored (``法 轮``, ``法**轮**`` and ``法\u200b轮`` all match ``法轮``). The span
-reported is the original text's, marks included.
+plain ones) and case folding, and whitespace, invisible format characters
+(zero-width, direction marks, variation selectors) and the Markdown emphasis
+marks ``* _ ~ ` `` between the characters of a word are ignored (``法 轮``,
+``法**轮**`` and ``法\u200b轮`` all match ``法轮``). The span reported is the
+original text's, marks included.
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ class Hit:
 
 
 def _ignorable(char: str) -> bool:
-    return char in _IGNORED or char.isspace()
+    # Every invisible format character (Unicode category Cf: the zero-width ones,
+    # but also the direction marks U+200E/U+200F, U+202A-U+202E, U+2066-U+2069 and
+    # the invisible operators U+2061-U+2064), variation selectors and the combining
+    # grapheme joiner: nothing a reader sees, so nothing that may split a word.
+    return (char in _IGNORED or char.isspace() or unicodedata.category(char) == "Cf"
+            or "\ufe00" <= char <= "\ufe0f" or char == "\u034f")
 
 
 def normalize(text: str) -> tuple[str, list[int]]:

@@ -18,13 +18,20 @@ import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, delete, select, text
 
 from learning_app import create_app
 from learning_app.admin.memberships import leave_roll, open_membership, transfer
 from learning_app.auth.passwords import hash_password
 from learning_app.extensions import db
-from learning_app.models import Article, Member, Organization
+from learning_app.models import (
+    Article,
+    LevelReviewer,
+    Member,
+    NewsroomSetting,
+    Organization,
+    ReviewLevel,
+)
 from learning_app.models.orgs import add_organization
 from tests.app.report_helpers import add_test, credit, took
 
@@ -284,3 +291,31 @@ def county(tree: Tree, make_member: MakeMember) -> dict[str, Member]:
     took(p["b"], "2026-H2", False, "2026-11-26")
     took(p["g"], "2026-H1", True, "2026-07-02")  # the H1 test, handed in during H2
     return people
+
+
+SEEDED_LEVELS = [(1, "初审"), (2, "复审"), (3, "终审签发")]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_levels_back(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The newsroom's levels and settings are seeded by the migration and kept
+    between tests (``SEEDED``): after a newsroom test, put them back as seeded."""
+    app = request.getfixturevalue("app") if "newsroom" in request.module.__name__ else None
+    yield
+    if app is None:
+        return
+    with app.app_context():
+        db.session.rollback()
+        db.session.execute(delete(LevelReviewer))
+        db.session.execute(delete(ReviewLevel).where(ReviewLevel.position > 3))
+        for position, name in SEEDED_LEVELS:
+            level = db.session.scalar(select(ReviewLevel).where(ReviewLevel.position == position))
+            if level is None:
+                db.session.add(ReviewLevel(position=position, name=name))
+            else:
+                level.name = name
+        setting = db.session.get(NewsroomSetting, "stale_days")
+        if setting is not None:
+            setting.value = {"news": 14, "policy": 183}
+        db.session.commit()
+        db.session.remove()

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 
 from learning_app.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from learning_app.demo.loader import AlreadyLoaded, LoadResult, load_demo
+from learning_app.demo.newsroom import load_newsroom, scheduled_day
 from learning_app.extensions import db
 from learning_app.models import (
     Article,
@@ -26,14 +28,17 @@ from learning_app.models import (
     CreditEntry,
     Member,
     Membership,
+    NewsArticle,
     Organization,
     QuestionVersion,
     ReadingProgress,
     Training,
 )
+from learning_app.newsroom import service
 from learning_app.quiz.attempts import score_attempt
 from learning_app.quiz.loader import load_quizzes
 from learning_app.quiz.store import store
+from site_builder.drafts import check_draft
 from tests.app.conftest import empty_database, login
 
 TODAY = dt.date(2026, 11, 26)
@@ -228,6 +233,27 @@ class TestTheLoadedDemo:
         member = db.session.scalar(select(Member).where(Member.code == "demo-member"))
         assert member is not None and member.id not in {a.member_id for a in attempts}
 
+    def test_the_newsroom_has_reviewers_a_waiting_draft_and_a_scheduled_article(
+            self, ctx: Flask, demo: LoadResult) -> None:
+        codes: dict[int, str] = {pk: code for pk, code in db.session.execute(
+            select(Member.id, Member.code))}
+        assert [(name, sorted(codes[i] for i in ids))
+                for name, ids in service.levels_config(db.session)] == [
+            ("初审", ["demo-review1", "demo-township"]), ("复审", ["demo-review2"]),
+            ("终审签发", ["demo-review3"])]
+        reviewer = db.session.scalar(select(Member.id).where(Member.code == "demo-review1"))
+        waiting = service.waiting_for(db.session, reviewer)
+        assert [(a.state, a.level, a.section) for a in waiting] == [("in_review", 1, "news")]
+        scheduled = db.session.scalar(select(NewsArticle).where(
+            NewsArticle.state == "scheduled"))
+        assert scheduled is not None and scheduled.publish_on == result_day(demo)
+        assert scheduled.publish_on > TODAY and scheduled.publish_on.month == TODAY.month
+        steps = [(s.action, s.level, codes[s.actor_id]) for s in service.trail(
+            db.session, scheduled.id)]
+        assert steps == [("save", 0, "demo-editor"), ("submit", 0, "demo-editor"),
+                         ("approve", 1, "demo-review1"), ("approve", 2, "demo-review2"),
+                         ("sign", 3, "demo-review3")]
+
     def test_demo_accounts_sign_in(self, ctx: Flask, demo_articles: dict[str, Article],
                                    client: FlaskClient) -> None:
         pages = {"member": "/app/", "org_admin": "/app/admin/orgs/", "editor": "/app/content/",
@@ -258,3 +284,34 @@ class TestTheLoadedDemo:
         login(client, demo, DEMO_PASSWORD)
         page = client.get("/app/").get_data(as_text=True)
         assert "接下来读" in page and "正在读" in page
+
+
+def result_day(result: LoadResult) -> dt.date:
+    assert result.scheduled_on is not None
+    return result.scheduled_on
+
+
+@pytest.mark.parametrize(("today", "day"), [
+    (dt.date(2026, 12, 2), dt.date(2026, 12, 7)),  # five days on
+    (dt.date(2026, 11, 26), dt.date(2026, 11, 30)),  # the month's last day
+    (dt.date(2026, 11, 30), dt.date(2026, 12, 1)),  # the last day: tomorrow
+    (dt.date(2028, 2, 27), dt.date(2028, 2, 29)),
+])
+def test_the_demo_schedules_its_article_later_in_the_month(today: dt.date, day: dt.date) -> None:
+    assert scheduled_day(today) == day
+
+
+def test_the_demo_scheduled_article_is_written_as_the_build_will_accept_it(
+        ctx: Flask, tmp_path: Path, make_member: Any) -> None:
+    ids = {code: make_member(role="editor" if code == "demo-editor" else "member").id
+           for code in ("demo-editor", "demo-review1", "demo-review2", "demo-review3",
+                        "demo-township")}
+    content = tmp_path / "content"
+    content.mkdir()
+    day, written = load_newsroom(db.session, ids, TODAY, content)
+    db.session.commit()
+    assert written == content / "news" / "nianzhong-dangyuan-dongxun.md"
+    text = written.read_text(encoding="utf-8")
+    assert f"date: {day.isoformat()}" in text and "id: nianzhong-dangyuan-dongxun" in text
+    assert check_draft(text, path="news/nianzhong-dangyuan-dongxun.md", content_dir=content,
+                       today=TODAY) == []

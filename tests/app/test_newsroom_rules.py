@@ -532,3 +532,112 @@ def test_a_correction_note_is_text_not_markup() -> None:
     body = rules.add_correction_notice("正文", TODAY, '<script>alert(1)</script> & "引"')
     assert rules.correction_entries(body) == [
         '2027年3月10日更正：&lt;script&gt;alert(1)&lt;/script&gt; &amp; "引"']
+
+
+# -- recall (撤回送审) ---------------------------------------------------------------------
+
+
+def test_the_submitter_recalls_before_any_decision() -> None:
+    sent = at(1, submitter=AUTHOR)
+    assert rules.check_recall(sent, EDITOR) == ("draft", 0)
+    # A correction of a live article: the live text stays, the correction is a draft.
+    assert rules.check_recall(at(1, submitter=AUTHOR, live=True), EDITOR) == ("draft", 0)
+
+
+@pytest.mark.parametrize(("situation", "actor", "status", "words"), [
+    (at(2, submitter=AUTHOR, round_decided=True), EDITOR, 409, "不能再撤回"),
+    (at(1, submitter=AUTHOR, round_decided=True), EDITOR, 409, "不能再撤回"),  # after an edit
+    (at(1, submitter=AUTHOR), Actor(OTHER, editor=True), 403, "送审人本人"),
+    (at(1, submitter=AUTHOR), Actor(AUTHOR, editor=True, active=False), 403, "停用"),
+    (at(1, submitter=R1), Actor(R1, levels=frozenset({1})), 403, "送审人本人"),  # not an editor
+    (at(0, state="returned", submitter=AUTHOR), EDITOR, 409, "不在审核中"),
+    (at(0, state="approved", submitter=AUTHOR), EDITOR, 409, "不在审核中"),
+])
+def test_recall_refusals(situation: Situation, actor: Actor, status: int, words: str) -> None:
+    error = refused(rules.check_recall, situation, actor)
+    assert error.status == status and words in error.message
+
+
+# -- what a page offers --------------------------------------------------------------------
+
+
+def names(situation: Situation, actor: Actor) -> set[tuple[str, int]]:
+    return {(action.name, action.level) for action in rules.available_actions(situation, actor)}
+
+
+def test_a_reviewer_is_offered_their_level_only() -> None:
+    assert names(at(1), REVIEWER[1]) == {("approve", 1), ("return", 1), ("edit", 1)}
+    assert names(at(1), REVIEWER[2]) == set()  # can't act at level 1
+    assert names(at(2), REVIEWER[1]) == set()  # level 1 is passed
+    assert names(at(3), REVIEWER[3]) == {("sign", 3), ("return", 3), ("edit", 3)}
+    assert names(at(3), Actor(OTHER)) == set()
+
+
+def test_nobody_is_offered_approval_of_their_own_text() -> None:
+    both = Actor(AUTHOR, editor=True, levels=frozenset({1}))
+    offered = names(at(1, submitter=AUTHOR), both)
+    assert ("approve", 1) not in offered
+    assert ("recall", 0) in offered
+    approved_once = at(2, round_approvers=frozenset({R1}))
+    assert ("approve", 2) not in names(approved_once, Actor(R1, levels=frozenset({1, 2})))
+
+
+def test_the_editor_is_offered_what_the_state_allows() -> None:
+    assert names(at(0, state="draft"), EDITOR) == {("write", 0), ("submit", 0)}
+    assert names(at(1, submitter=AUTHOR), EDITOR) == {("recall", 0)}
+    assert names(at(1, submitter=AUTHOR, round_decided=True), EDITOR) == set()
+    assert names(at(0, state="published", live=True), EDITOR) == {("write", 0), ("restore", 0)}
+    assert names(at(0, state="withdrawn"), EDITOR) == set()
+    assert names(at(0, state="draft", level_names=()), EDITOR) == {("write", 0)}
+
+
+def test_withdrawal_is_offered_to_the_last_level_once_signed() -> None:
+    assert ("withdraw", 0) in names(at(0, state="published", live=True), REVIEWER[3])
+    assert ("withdraw", 0) in names(at(0, state="scheduled"), REVIEWER[3])
+    assert ("withdraw", 0) not in names(at(0, state="published", live=True), REVIEWER[2])
+    assert ("withdraw", 0) not in names(at(0, state="draft"), REVIEWER[3])
+
+
+def accepted(situation: Situation, actor: Actor, name: str) -> bool:
+    """Whether the check behind ``name`` accepts it at the article's level, with the
+    form's inputs filled in as a careful reviewer would (today's date, a comment)."""
+    level, revision = situation.level, situation.current_revision_id or 0
+    checks = {
+        "write": lambda: rules.check_write(situation, actor),
+        "submit": lambda: rules.check_submit(situation, actor, revision_id=revision),
+        "recall": lambda: rules.check_recall(situation, actor),
+        "approve": lambda: rules.check_approve(situation, actor, level=level,
+                                               revision_id=revision),
+        "sign": lambda: sign(situation, actor, level=level),
+        "return": lambda: rules.check_return(situation, actor, level=level,
+                                             revision_id=revision, comment="第二段请核实"),
+        "edit": lambda: rules.check_edit(situation, actor, level=level,
+                                         base_revision_id=revision),
+        "restore": lambda: rules.check_restore(situation, actor, was_published=True),
+        "withdraw": lambda: rules.check_withdraw(situation, actor, reason="内容有误"),
+    }
+    try:
+        checks[name]()
+    except Refused:
+        return False
+    return True
+
+
+ALL_ACTIONS = ("write", "submit", "recall", "approve", "sign", "return", "edit", "restore",
+               "withdraw")
+
+
+def test_what_is_offered_is_exactly_what_the_checks_accept() -> None:
+    situations = [at(level, **extra) for level in (1, 2, 3) for extra in (
+        {}, {"submitter": AUTHOR}, {"round_decided": True, "submitter": AUTHOR},
+        {"round_approvers": frozenset({R1})}, {"edition_authors": frozenset({R2})})]
+    situations += [at(0, state=state, live=live) for state in sorted(
+        rules.EDITABLE | rules.SIGNED | {"published", "withdrawn"}) for live in (False, True)]
+    actors = [EDITOR, *REVIEWER.values(), Actor(R1, levels=frozenset({1, 2, 3})),
+              Actor(AUTHOR, editor=True, levels=frozenset({1, 2, 3})), Actor(OTHER),
+              Actor(R3, active=False, levels=frozenset({3}))]
+    for situation in situations:
+        for actor in actors:
+            offered = {action.name for action in rules.available_actions(situation, actor)}
+            expected = {name for name in ALL_ACTIONS if accepted(situation, actor, name)}
+            assert offered == expected, (situation, actor)

@@ -7,26 +7,22 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from learning_app.errors import Refused
 from learning_app.extensions import db
 from learning_app.models import (
     Article,
     AuditEvent,
-    LevelReviewer,
     Member,
     NewsArticle,
     NewsRevision,
-    NewsroomSetting,
     NewsStep,
-    ReviewLevel,
     SensitiveWord,
 )
 from learning_app.newsroom import rules, service
@@ -35,31 +31,6 @@ from tests.app.conftest import MakeMember
 
 T0 = dt.datetime(2027, 3, 10, 2, 0)  # an injected clock: 10:00 in Beijing, 2027-03-10
 TODAY = "2027-03-10"
-SEEDED_LEVELS = [(1, "初审"), (2, "复审"), (3, "终审签发")]
-
-
-@pytest.fixture(autouse=True)
-def _seeded_levels_back(app: Flask) -> Iterator[None]:
-    """The levels and settings are seeded by the migration and kept between tests:
-    put them back as seeded after each test."""
-    yield
-    with app.app_context():
-        db.session.rollback()
-        db.session.execute(delete(LevelReviewer))
-        db.session.execute(delete(ReviewLevel).where(ReviewLevel.position > 3))
-        for position, name in SEEDED_LEVELS:
-            level = db.session.scalar(select(ReviewLevel).where(ReviewLevel.position == position))
-            if level is None:
-                db.session.add(ReviewLevel(position=position, name=name))
-            else:
-                level.name = name
-        setting = db.session.get(NewsroomSetting, "stale_days")
-        if setting is not None:
-            setting.value = {"news": 14, "policy": 183}
-        db.session.commit()
-        db.session.remove()
-
-
 @dataclass
 class Desk:
     editor: Member
@@ -724,3 +695,42 @@ def test_two_reviewers_deciding_at_once_one_succeeds(app: Flask, desk: Desk,
         assert db.session.scalar(select(func.count()).select_from(NewsStep).where(
             NewsStep.action == "approve")) == 1
         db.session.remove()
+
+
+# -- recall (撤回送审) ---------------------------------------------------------------------
+
+
+def test_the_submitter_recalls_before_any_decision_and_resubmits(desk: Desk) -> None:
+    article = new_article(desk)
+    submit(desk, article)
+    assert refused(service.recall, article.id, desk.editor2, now=T0).status == 403
+    recalled = service.recall(db.session, article.id, desk.editor, now=T0, comment="漏了数据")
+    assert (recalled.state, recalled.level) == ("draft", 0)
+    assert service.waiting_for(db.session, desk.r1.id) == []
+    e = desk.editor.id
+    assert steps(article) == [("save", e, 1, 0), ("submit", e, 1, 0), ("recall", e, 1, 0)]
+    assert audit() == [("news_submit", e), ("news_recall", e)]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "news_recall"))
+    assert event is not None and event.detail == "撤回送审的第1版"
+    # Corrected and sent again: a new round, which may be recalled again.
+    service.save_draft(db.session, article.id, desk.editor, base_revision_id=current(article),
+                       front_matter=fm(), body=BODY + "参会180人。\n", now=T0)
+    submit(desk, article)
+    assert service.recall(db.session, article.id, desk.editor, now=T0).state == "draft"
+
+
+@pytest.mark.parametrize("decision", ["approve", "edit"])
+def test_no_recall_once_a_reviewer_decided(desk: Desk, decision: str) -> None:
+    article = new_article(desk)
+    submit(desk, article)
+    if decision == "approve":
+        service.approve(db.session, article.id, desk.r1, level=1, revision_id=current(article),
+                        now=T0)
+    else:  # an edit sends it back to level 1, but a reviewer has acted
+        service.reviewer_edit(db.session, article.id, desk.r1, level=1,
+                              base_revision_id=current(article), front_matter=fm(),
+                              body=BODY + "补充。", now=T0)
+    before = steps(article)
+    error = refused(service.recall, article.id, desk.editor, now=T0)
+    assert error.status == 409 and "不能再撤回" in error.message
+    assert steps(article) == before and reload(article).state == "in_review"
