@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -151,6 +152,13 @@ def _check_words(session: AnySession, front_matter: Mapping[str, Any], body: str
         raise SensitiveWordsFound(hits)
 
 
+def _refuse_nul(front_matter: Mapping[str, Any], body: str) -> None:
+    """A NUL character is no text (PostgreSQL can't even store it in a text column,
+    and the app's input guard refuses it in requests): refused before any write."""
+    if "\x00" in body or "\x00" in json.dumps(dict(front_matter), default=str):
+        raise Refused(400, "稿件含有空字符（通常来自复制粘贴），请删除后再保存")
+
+
 def _checked_text(article: NewsArticle, front_matter: Mapping[str, Any]) -> dict[str, Any]:
     """What the workflow itself needs of a text: a title, a date, and the article's
     id, which is written into the front matter (ids never change)."""
@@ -231,6 +239,7 @@ def create_article(session: AnySession, actor: Member, *, section: str, article_
         raise Refused(409, "这个文章编号已被使用，请换一个")
     article = NewsArticle(article_id=article_id, section=section, state="draft", level=0,
                           created_by=actor.id, created_at=now, updated_at=now)
+    _refuse_nul(front_matter, body)
     fm = _checked_text(article, front_matter)
     article.path = rules.article_path(section, article_id, rules.article_date(fm))
     if path_problem(article.path) is not None:  # a name the site uses (index, booklet)
@@ -262,6 +271,7 @@ def save_draft(session: AnySession, article_id: int, actor: Member, *, base_revi
     if base_revision_id != current.id:
         raise Refused(409, f"稿件已被他人修改（现为第{current.number}版），"
                            "请复制您的修改，刷新后再保存")
+    _refuse_nul(front_matter, body)
     front_matter = _checked_text(article, front_matter)
     if correction_note is not None:
         if not _live(article):
@@ -458,6 +468,7 @@ def reviewer_edit(session: AnySession, article_id: int, actor: Member, *, level:
     article.state, article.level = rules.check_edit(
         facts, actor_of(session, actor), level=level, base_revision_id=base_revision_id)
     current = _revision(session, article, article.current_revision_id)
+    _refuse_nul(front_matter, body)
     front_matter = _checked_text(article, front_matter)
     if _same_text(current, front_matter, body):
         raise Refused(400, "内容没有改动；如同意请点“通过”")
