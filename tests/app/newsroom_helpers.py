@@ -91,3 +91,33 @@ def mark_live(article: NewsArticle, now: dt.datetime) -> NewsArticle:
     revision = db.session.get(NewsRevision, found.current_revision_id)
     assert revision is not None
     return service.mark_published(db.session, found, revision, now)
+
+
+def race(app: Flask, member_ids: list[int], act: Any) -> list[str]:
+    """``act(member)`` by each member at once, each in its own thread and session,
+    released together: "ok" or the refusal's status per member, in finishing order."""
+    import threading
+
+    from learning_app.errors import Refused
+
+    start = threading.Barrier(len(member_ids), timeout=20)
+    outcomes: list[str] = []
+
+    def decide(member_id: int) -> None:
+        with app.app_context():
+            try:
+                member = db.session.get(Member, member_id)
+                start.wait()
+                act(member)
+                outcomes.append("ok")
+            except Refused as error:
+                outcomes.append(str(error.status))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=decide, args=(pk,)) for pk in member_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes

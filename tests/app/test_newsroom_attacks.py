@@ -14,7 +14,6 @@ import json
 import os
 import struct
 import subprocess
-import threading
 import time
 import zlib
 from pathlib import Path
@@ -28,7 +27,7 @@ from sqlalchemy import func, select
 
 from learning_app.errors import Refused
 from learning_app.extensions import db
-from learning_app.models import Member, NewsArticle, NewsRevision, NewsStep, SiteBuild
+from learning_app.models import NewsArticle, NewsRevision, NewsStep, SiteBuild
 from learning_app.newsroom import builds, jobs, media, rules, service, words
 from learning_app.newsroom.builds import SiteLayout
 from site_builder import registry
@@ -44,6 +43,7 @@ from tests.app.newsroom_attack_helpers import (
     to_last_level,
     try_sign,
 )
+from tests.app.newsroom_helpers import race
 from tests.app.test_newsroom_publish import Clock, beijing, layout  # noqa: F401  (fixture)
 from tests.app.test_newsroom_service import (  # noqa: F401  (fixtures)
     Desk,
@@ -560,27 +560,9 @@ def test_two_final_approvals_at_once_sign_and_write_once(
         return written
 
     monkeypatch.setattr(jobs, "write_revision", slow_write)
-    start = threading.Barrier(2, timeout=20)
-    outcomes: list[str] = []
-
-    def decide(member_id: int) -> None:
-        with app.app_context():
-            try:
-                member = db.session.get(Member, member_id)
-                start.wait()
-                service.final_approve(db.session, pk, member, level=3, revision_id=revision_id,
-                                      now=NOW, secrecy_confirmed=True, publish=signer(runner))
-                outcomes.append("ok")
-            except Refused as error:
-                outcomes.append(str(error.status))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=decide, args=(member,)) for member in signers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = race(app, signers, lambda member: service.final_approve(
+        db.session, pk, member, level=3, revision_id=revision_id, now=NOW,
+        secrecy_confirmed=True, publish=signer(runner)))
     assert sorted(outcomes) == ["409", "ok"], outcomes
     assert len(writes) == 1
     assert db.session.scalar(select(func.count()).select_from(NewsStep).where(

@@ -5,7 +5,6 @@ publishing hand-off, the county's settings, and two reviewers at once."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from learning_app.models import (
 from learning_app.newsroom import rules, service
 from learning_app.newsroom.words import SensitiveWordsFound
 from tests.app.conftest import MakeMember
+from tests.app.newsroom_helpers import race
 
 T0 = dt.datetime(2027, 3, 10, 2, 0)  # an injected clock: 10:00 in Beijing, 2027-03-10
 TODAY = "2027-03-10"
@@ -667,27 +667,8 @@ def test_two_reviewers_deciding_at_once_one_succeeds(app: Flask, desk: Desk,
         return outcome
 
     monkeypatch.setattr(rules, "check_approve", slow_check)
-    start = threading.Barrier(2, timeout=20)
-    outcomes: list[str] = []
-
-    def decide(member_id: int) -> None:
-        with app.app_context():
-            try:
-                member = db.session.get(Member, member_id)
-                start.wait()
-                service.approve(db.session, article_id, member, level=1,
-                                revision_id=revision_id, now=T0)
-                outcomes.append("ok")
-            except Refused as error:
-                outcomes.append(f"{error.status}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=decide, args=(member,)) for member in reviewers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = race(app, reviewers, lambda member: service.approve(
+        db.session, article_id, member, level=1, revision_id=revision_id, now=T0))
     assert sorted(outcomes) == ["409", "ok"], outcomes
     with app.app_context():
         stored = db.session.get(NewsArticle, article_id)
