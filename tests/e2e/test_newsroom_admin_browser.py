@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import READER_PASSWORD, running_app
+from tests.e2e.conftest import READER_PASSWORD, running_app, sign_in
 from tests.e2e.test_trust_pages import reads_well
 
 ADMIN = "E2ENRADM"
@@ -86,11 +86,7 @@ def test_the_county_newsroom_pages_read_well_on_a_phone(newsroom_server: str,
                                                         phone: Any) -> None:
     base = newsroom_server
     page = phone.new_page()
-    page.goto(base + "/app/login")
-    page.fill("input[name=login]", ADMIN)
-    page.fill("input[name=password]", READER_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/app/")
+    sign_in(page, base, ADMIN)
 
     page.goto(base + "/app/newsroom/settings")
     main = page.inner_text("main")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import READER_PASSWORD, running_app
+from tests.e2e.conftest import READER_PASSWORD, running_app, sign_in
 from tests.e2e.test_trust_pages import reads_well
 
 EDITOR = "E2EED1"
@@ -65,11 +65,7 @@ def test_the_editor_keeps_typing_across_a_reload_on_a_phone(
     outside: list[str] = []
     page.on("request", lambda request: outside.append(request.url)
             if not request.url.startswith(base) else None)
-    page.goto(base + "/app/login")
-    page.fill("input[name=login]", EDITOR)
-    page.fill("input[name=password]", READER_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/app/")
+    sign_in(page, base, EDITOR)
 
     page.goto(base + "/app/newsroom/new")
     reads_well(page, "写新稿件")

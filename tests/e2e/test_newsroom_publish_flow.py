@@ -42,7 +42,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import READER_PASSWORD
+from tests.e2e.conftest import READER_PASSWORD, sign_in
 from tests.e2e.newsroom_flow_helpers import (
     clock_env,
     pinned_clock,
@@ -172,14 +172,6 @@ def phone_page(browser: Any, contexts: list[Any]) -> Any:
     page = context.new_page()
     page.set_default_timeout(60_000)  # a busy machine: two gunicorn workers and a build
     return page
-
-
-def sign_in(page: Any, url: str, code: str) -> None:
-    page.goto(url + "/app/login")
-    page.fill("input[name=login]", code)
-    page.fill("input[name=password]", READER_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/app/")
 
 
 def fits(page: Any) -> None:
